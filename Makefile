@@ -1,0 +1,50 @@
+# Every target that needs Python bootstraps .venv from requirements.lock first, so on a fresh
+# machine `make bench` and `make test` are each one command.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATABASE_URL ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install lock lint typecheck test test-sqlite bench run-orm run-core clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(STAMP)  ## create .venv from requirements.lock (fast when nothing changed)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; run make PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	@touch $@
+
+lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra dev --extra postgresql --extra mariadb \
+		--generate-hashes --python-version 3.11 --universal --index-url https://pypi.org/simple \
+		-o requirements.lock
+
+lint: $(STAMP)  ## ruff and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint  ## lint, type-check, then the contract suite on SQLite, PostgreSQL and MariaDB
+	$(BIN)/python -m pytest --cov --cov-report=term
+
+test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
+	$(BIN)/python -m pytest --backend sqlite
+
+bench: $(STAMP)  ## the benchmark report on embedded SQLite
+	$(BIN)/python -m benchmarks
+
+run-orm: $(STAMP)  ## serve orm_app on http://127.0.0.1:8000 (DATABASE_URL=... to choose the database)
+	$(BIN)/python -m orm_app $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+run-core: $(STAMP)  ## serve core_app on http://127.0.0.1:8000 (DATABASE_URL=... to choose the database)
+	$(BIN)/python -m core_app $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+clean:  ## remove .venv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.*

@@ -1,0 +1,73 @@
+"""Data access with Core: the hand-written statements of ``core_app.queries``.
+
+Each function takes the request's Connection, does its work in one transaction, commits when
+it changed something, and returns the API's ``TodoRead`` — the same signatures as
+``orm_app.repository``, so the two can be compared call for call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from core_app import queries
+from todo_contract.clock import next_updated_at, utc_now
+from todo_contract.params import TodoFilter
+from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
+
+
+def create_todo(connection: Connection, data: TodoCreate) -> TodoRead:
+    """Insert a todo; its id comes back from ``RETURNING``."""
+    values = {**data.model_dump(), "created_at": utc_now()}
+    todo_id = connection.execute(queries.INSERT_TODO, values).scalar_one()
+    connection.commit()
+    return TodoRead(id=todo_id, updated_at=values["created_at"], **values)
+
+
+def get_todo(connection: Connection, todo_id: int) -> TodoRead | None:
+    """One todo by primary key, or None."""
+    row = connection.execute(queries.SELECT_TODO, {"id": todo_id}).first()
+    return None if row is None else TodoRead.model_validate(row)
+
+
+def list_todos(connection: Connection, query: TodoFilter) -> list[TodoRead]:
+    """A page of todos in id order, optionally only completed or only pending ones."""
+    page = {"limit": query.limit, "offset": query.offset}
+    if query.completed is None:
+        result = connection.execute(queries.LIST_TODOS, page)
+    else:
+        result = connection.execute(
+            queries.LIST_TODOS_BY_COMPLETED, {**page, "completed": query.completed}
+        )
+    return [TodoRead.model_validate(row) for row in result]
+
+
+def count_todos(connection: Connection) -> TodoCount:
+    """Totals in one query: all todos and the completed ones."""
+    total, completed = connection.execute(queries.COUNT_TODOS).one()
+    return TodoCount(total=total, completed=int(completed), pending=total - int(completed))
+
+
+def update_todo(connection: Connection, todo_id: int, changes: dict[str, Any]) -> TodoRead | None:
+    """Apply ``changes`` to a todo (all fields for PUT, the sent ones for PATCH).
+
+    The row is read ``FOR UPDATE`` (on SQLite the transaction already holds the write lock), so
+    two concurrent updates of one todo take turns instead of overwriting each other.
+    """
+    select_for_update = queries.SELECT_TODO_FOR_UPDATE[connection.dialect.name]
+    row = connection.execute(select_for_update, {"id": todo_id}).first()
+    if row is None:
+        return None
+    todo = {**row._asdict(), **changes}
+    todo["updated_at"] = next_updated_at(row.updated_at)
+    connection.execute(queries.UPDATE_TODO, todo)
+    connection.commit()
+    return TodoRead.model_validate(todo)
+
+
+def delete_todo(connection: Connection, todo_id: int) -> bool:
+    """Delete a todo in one statement; False when there was none."""
+    result = connection.execute(queries.DELETE_TODO, {"id": todo_id})
+    connection.commit()
+    return bool(result.rowcount)

@@ -1,0 +1,69 @@
+"""The todo endpoints, served from ``core_app.repository`` through a Connection per request."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from core_app import repository
+from core_app.db import ConnDep
+from todo_contract.errors import todo_not_found
+from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
+from todo_contract.routing import NOT_FOUND, TOO_LARGE, location
+from todo_contract.schemas import TodoCount, TodoCreate, TodoPatch, TodoRead, TodoReplace
+
+router = APIRouter(prefix="/todos", tags=["todos"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=TOO_LARGE)
+def create_todo(body: TodoCreate, connection: ConnDep, response: Response) -> TodoRead:
+    """Create a todo; ``Location`` gives its path."""
+    todo = repository.create_todo(connection, body)
+    response.headers["Location"] = location(todo.id)
+    return todo
+
+
+@router.get("")
+def list_todos(query: TodoFilterDep, connection: ConnDep) -> list[TodoRead]:
+    """List todos by ascending id, optionally filtered by ``completed``."""
+    return repository.list_todos(connection, query)
+
+
+@router.get("/count")
+def count_todos(connection: ConnDep) -> TodoCount:
+    """Count all, completed and pending todos."""
+    return repository.count_todos(connection)
+
+
+@router.get(TODO_PATH, responses=NOT_FOUND)
+def get_todo(todo_id: TodoId, connection: ConnDep) -> TodoRead:
+    """Get one todo."""
+    todo = repository.get_todo(connection, todo_id)
+    if todo is None:
+        raise todo_not_found(todo_id)
+    return todo
+
+
+@router.put(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
+def replace_todo(todo_id: TodoId, body: TodoReplace, connection: ConnDep) -> TodoRead:
+    """Replace a todo's title, completed and priority."""
+    todo = repository.update_todo(connection, todo_id, body.model_dump())
+    if todo is None:
+        raise todo_not_found(todo_id)
+    return todo
+
+
+@router.patch(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
+def update_todo(todo_id: TodoId, body: TodoPatch, connection: ConnDep) -> TodoRead:
+    """Change only the fields sent."""
+    todo = repository.update_todo(connection, todo_id, body.model_dump(exclude_unset=True))
+    if todo is None:
+        raise todo_not_found(todo_id)
+    return todo
+
+
+@router.delete(TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_todo(todo_id: TodoId, connection: ConnDep) -> Response:
+    """Delete a todo."""
+    if not repository.delete_todo(connection, todo_id):
+        raise todo_not_found(todo_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

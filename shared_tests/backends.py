@@ -1,0 +1,85 @@
+"""The database backends the suite runs on, and fresh databases on each of them.
+
+Every test gets a database of its own, created before it and dropped after it, so tests never
+share state and can run in any order (or in parallel workers).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+
+BACKENDS = ("sqlite", "postgresql", "mariadb")
+SERVER_URLS = {
+    "postgresql": os.environ.get(
+        "TODO_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    ),
+    "mariadb": os.environ.get("TODO_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+HOW_TO_START = {
+    "postgresql": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "mariadb": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd",
+}
+
+
+def selected_backends(option: str) -> list[str]:
+    """Parse ``--backend sqlite,postgresql`` (or ``all``) into backend names."""
+    names = list(BACKENDS) if option.strip() == "all" else [n.strip() for n in option.split(",")]
+    unknown = [name for name in names if name not in BACKENDS]
+    if unknown or not names:
+        raise ValueError(f"unknown backend(s) {unknown}; choose from {', '.join(BACKENDS)}")
+    return names
+
+
+def unreachable_reason(backend: str) -> str | None:
+    """None when the server behind ``backend`` answers, else why not and how to start it."""
+    if backend == "sqlite":
+        return None
+    engine = create_engine(SERVER_URLS[backend], connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        first_line = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        return (
+            f"{backend} at {engine.url.render_as_string(hide_password=True)} is unreachable "
+            f"({first_line}). Start it with:\n    {HOW_TO_START[backend]}\n"
+            f"or test without it: make test-sqlite / pytest --backend sqlite"
+        )
+    finally:
+        engine.dispose()
+    return None
+
+
+@contextmanager
+def fresh_database(backend: str, tmp_path: Path, worker: str = "main") -> Iterator[str]:
+    """Create an empty database on ``backend``, yield its URL, and drop it afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'todos.db'}"
+        return
+    name = f"todo_test_{worker}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(SERVER_URLS[backend], isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if backend == "postgresql":
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            else:
+                connection.execute(
+                    text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                )
+        yield make_url(SERVER_URLS[backend]).set(database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as connection:
+            if backend == "postgresql":
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            else:
+                connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()

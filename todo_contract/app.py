@@ -1,0 +1,61 @@
+"""The parts of an app that are not its data layer: lifespan, errors, body limit, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI, Request
+from sqlalchemy import Engine
+
+from todo_contract import health
+from todo_contract.body_limit import BodySizeLimit
+from todo_contract.database import create_database_engine, write_engine
+from todo_contract.errors import install_error_handlers
+from todo_contract.migrate import prepare
+from todo_contract.settings import Settings
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+API_DESCRIPTION = (
+    "A todo list API. The same contract is served by an app on the SQLAlchemy ORM and by an app "
+    "on hand-written SQL; apart from this title their OpenAPI documents are identical."
+)
+API_VERSION = "1.0.0"
+
+
+def database_lifespan(
+    database_url: str, *, migrate: bool, settings: Settings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that opens the engine, migrates (or checks) the schema, and disposes it.
+
+    The engine lives in ``app.state.engine``; ``app.state.write_engine`` is the same engine and
+    pool for requests that write (see ``todo_contract.database.write_engine``).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_database_engine(database_url, settings)
+        try:
+            prepare(engine, migrate=migrate)
+            app.state.engine = engine
+            app.state.write_engine = write_engine(engine)
+            yield
+        finally:
+            engine.dispose()
+
+    return lifespan
+
+
+def engine_for(request: Request) -> Engine:
+    """The engine a request should use: the write view for POST/PUT/PATCH/DELETE."""
+    state = request.app.state
+    engine: Engine = state.write_engine if request.method in WRITE_METHODS else state.engine
+    return engine
+
+
+def install_contract(app: FastAPI) -> None:
+    """Everything both apps serve identically: error responses, the 413 limit, /health."""
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    app.include_router(health.router)

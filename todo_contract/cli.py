@@ -1,0 +1,53 @@
+"""The command line behind ``python -m orm_app`` and ``python -m core_app``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Sequence
+
+import uvicorn
+from fastapi import FastAPI
+
+from todo_contract.settings import Settings
+
+AppFactory = Callable[..., FastAPI]
+
+
+def parser(prog: str, settings: Settings) -> argparse.ArgumentParser:
+    """The app's flags; defaults come from ``TODO_*`` environment variables."""
+    cli = argparse.ArgumentParser(prog=prog, description="Serve the todo API with uvicorn.")
+    cli.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
+    cli.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    cli.add_argument(
+        "--database-url",
+        default=settings.database_url,
+        help="sqlite:///path, postgresql+psycopg://… or mysql+pymysql://… "
+        "(default: $TODO_DATABASE_URL, else %(default)s)",
+    )
+    cli.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not upgrade the schema on start; refuse to serve a database that is behind",
+    )
+    cli.add_argument(
+        "--log-level",
+        default=settings.log_level,
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="(default: $TODO_LOG_LEVEL, else %(default)s)",
+    )
+    return cli
+
+
+def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) -> int:
+    """Parse the flags, build the app and serve it until interrupted."""
+    settings = Settings()
+    args = parser(prog, settings).parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(args.database_url, migrate=not args.no_migrate, settings=settings)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level)
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1

@@ -1,0 +1,172 @@
+"""Engines tuned per backend, the same for both apps.
+
+One engine per app, with one pool. Write requests use ``write_engine(engine)``, a view of the
+same engine and pool that, on SQLite, opens its transaction with ``BEGIN IMMEDIATE``: a writer
+takes the write lock up front instead of upgrading a read lock mid-transaction, which is what
+turns concurrent SQLite writers into "database is locked" errors. Reads use a plain ``BEGIN``
+and, thanks to WAL, never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+
+from todo_contract.errors import DatabaseUnavailable
+from todo_contract.settings import Settings
+
+WRITE_OPTION = "todo_write"
+"""Execution option that marks a connection as one that will write (see ``write_engine``)."""
+
+SUPPORTED_DRIVERS = {
+    "sqlite": "pysqlite",
+    "postgresql": "psycopg",
+    "mysql": "pymysql",
+    "mariadb": "pymysql",
+}
+
+
+def normalize_url(database_url: str) -> URL:
+    """Parse a database URL, choosing this project's driver when the URL names none.
+
+    ``postgresql://`` becomes ``postgresql+psycopg://`` and ``mysql://``/``mariadb://`` use
+    PyMySQL; MySQL-family URLs get ``charset=utf8mb4`` so emoji survive.
+    """
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_DRIVERS:
+        raise ValueError(
+            f"unsupported database {backend!r}: use sqlite:///path, "
+            "postgresql+psycopg://… or mysql+pymysql://…"
+        )
+    url = url.set(drivername=f"{backend}+{SUPPORTED_DRIVERS[backend]}")
+    if backend in ("mysql", "mariadb") and "charset" not in url.query:
+        url = url.update_query_dict({"charset": "utf8mb4"})
+    if backend == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ValueError(
+            "SQLite needs a file (sqlite:///path/to/todos.db), not an in-memory database"
+        )
+    return url
+
+
+def redact(database_url: str | URL) -> str:
+    """The URL with its password masked, fit for logs and error messages."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def create_database_engine(database_url: str, settings: Settings | None = None) -> Engine:
+    """Create the engine an app serves from, with pool and driver settings for its backend."""
+    settings = settings or Settings()
+    url = normalize_url(database_url)
+    pool: dict[str, Any] = {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.pool_max_overflow,
+        "pool_timeout": settings.pool_timeout,
+    }
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": settings.sqlite_busy_timeout_ms / 1000,
+            },
+            **pool,
+        )
+        _tune_sqlite(engine, Path(url.database or ""), settings)
+        return engine
+    # A server can restart under us: test each pooled connection before use, and
+    # recycle connections before MariaDB's wait_timeout closes them from its side.
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    return create_engine(
+        url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **pool
+    )
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine and pool, marked so that SQLite transactions begin IMMEDIATE."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+class SqliteFileGuard:
+    """Notices when the database file is deleted or replaced while the app runs.
+
+    An open SQLite connection keeps writing into a deleted file without complaint, and a new
+    connection would silently create an empty database at the same path. Both would make the
+    app acknowledge writes that are lost. The guard remembers the file's identity (device and
+    inode) when the first connection opens it, and every later connect, transaction begin and
+    commit checks it first.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        self._identity: tuple[int, int] | None = None
+
+    def remember(self) -> None:
+        """Record the identity of the file the first connection opened."""
+        if self._identity is None:
+            stat = os.stat(self.path)
+            self._identity = (stat.st_dev, stat.st_ino)
+
+    def problem(self) -> str | None:
+        """Why the file is no longer the one the app opened, or None when it still is."""
+        if self._identity is None:
+            return None
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return f"the SQLite database file {self.path} was deleted while the app was running"
+        if (stat.st_dev, stat.st_ino) != self._identity:
+            return f"the SQLite database file {self.path} was replaced while the app was running"
+        return None
+
+    def check(self) -> None:
+        """Raise DatabaseUnavailable, with how to recover, if the file is gone or replaced."""
+        problem = self.problem()
+        if problem is not None:
+            raise DatabaseUnavailable(
+                f"{problem}; restore the file or restart the app to create and migrate a new one"
+            )
+
+
+def sqlite_guard(engine: Engine) -> SqliteFileGuard | None:
+    """The file guard of a SQLite engine (None for server databases)."""
+    guard = engine.pool.__dict__.get("_todo_sqlite_guard")
+    return guard if isinstance(guard, SqliteFileGuard) else None
+
+
+def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> None:
+    guard = SqliteFileGuard(path)
+    # Kept on the pool, which every execution_options() view of the engine shares.
+    engine.pool.__dict__["_todo_sqlite_guard"] = guard
+
+    @event.listens_for(engine, "do_connect")
+    def _refuse_lost_file(*_: Any) -> None:
+        guard.check()
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL survives a crash of the process; a power loss may undo the last
+        # commits (never corrupt the file). FULL would fsync on every commit.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        guard.remember()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        guard.check()
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    def _check_before_commit(_connection: Any) -> None:
+        guard.check()

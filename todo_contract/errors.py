@@ -1,0 +1,112 @@
+"""Error responses exactly as the contract specifies them, installed on both apps.
+
+- 404 and 405 keep FastAPI's ``{"detail": ...}`` shape; 405 lists every method the path
+  supports in ``Allow`` (Starlette alone lists only one route's methods).
+- 422 is FastAPI's standard shape, made JSON-safe: rejected input may hold NaN, Infinity or a
+  lone surrogate, which a plain JSON encoder would turn into a 500.
+- Any database failure is a 503 with a short ``detail`` and one server log line; the client
+  never sees SQL, a stack trace or a database URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+logger = logging.getLogger("todo_contract")
+
+DATABASE_UNAVAILABLE = "Database unavailable"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot serve this request; the message says why and how to recover."""
+
+
+def todo_not_found(todo_id: int) -> HTTPException:
+    """The contract's 404 for a missing todo."""
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Todo {todo_id} not found")
+
+
+def json_safe(value: Any) -> Any:
+    """Replace what strict JSON cannot carry (NaN, ±Infinity, lone surrogates) by strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {json_safe(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this request's path.
+
+    Each method is tried against the app's routes through the public ``matches`` API, so
+    routes nested in included routers count too.
+    """
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = json_safe(jsonable_encoder(json_safe(list(exc.errors()))))
+    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": f"{DATABASE_UNAVAILABLE}: {exc}"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # The exception text may hold SQL and parameters: log it, never send it.
+    logger.error(
+        "database error on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        str(exc).splitlines()[0] if str(exc) else "",
+    )
+    return JSONResponse(
+        {"detail": DATABASE_UNAVAILABLE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the contract's error responses on ``app``."""
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(SQLAlchemyError, _database_error)

@@ -1,0 +1,52 @@
+"""``GET /health``: does the database answer, and is it still the file the app opened?
+
+Shared by both apps: it talks to the engine directly, not through either data layer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from todo_contract.database import sqlite_guard
+from todo_contract.errors import DatabaseUnavailable
+from todo_contract.schemas import HealthOk, HealthUnavailable
+
+logger = logging.getLogger("todo_contract")
+
+router = APIRouter(tags=["health"])
+
+
+def database_problem(engine: Engine) -> str | None:
+    """Why the database cannot serve, or None when a query succeeds."""
+    guard = sqlite_guard(engine)
+    if guard is not None and (problem := guard.problem()) is not None:
+        return problem
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DatabaseUnavailable as exc:
+        return str(exc)
+    except SQLAlchemyError as exc:
+        logger.error("health check failed: %s", type(exc).__name__)
+        return "the database did not answer"
+    return None
+
+
+@router.get(
+    "/health",
+    response_model=HealthOk,
+    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": HealthUnavailable}},
+)
+def health(request: Request) -> HealthOk | JSONResponse:
+    """Report whether the app can reach its database."""
+    problem = database_problem(request.app.state.engine)
+    if problem is None:
+        return HealthOk()
+    logger.error("health check: %s", problem)
+    body = HealthUnavailable(detail=problem)
+    return JSONResponse(body.model_dump(), status_code=status.HTTP_503_SERVICE_UNAVAILABLE)

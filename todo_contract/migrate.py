@@ -1,0 +1,105 @@
+"""Bring a database to the latest schema with Alembic — one history for both apps.
+
+Three kinds of database come in:
+
+- empty: upgraded from nothing;
+- made by this project: has ``alembic_version``, upgraded from its revision;
+- made by the original tutorial app: a ``todos`` table and no ``alembic_version``. It is
+  *adopted*: stamped at revision 0001 (the tutorial's schema), then upgraded, every row kept.
+
+Deleting the database to get a new schema would lose every todo; a migration keeps them.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from todo_contract.database import redact, write_engine
+
+logger = logging.getLogger("todo_contract")
+
+TUTORIAL_REVISION = "0001"
+TUTORIAL_COLUMNS = frozenset({"id", "title", "completed", "created_at"})
+
+
+class SchemaError(RuntimeError):
+    """The database's schema is not one this app can serve or upgrade."""
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration pointing at the migrations shipped in this package."""
+    config = Config()
+    config.set_main_option("script_location", str(files("todo_contract") / "migrations"))
+    return config
+
+
+def head_revision() -> str:
+    """The revision the code expects."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at, or None when it has no ``alembic_version``."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_command(engine: Engine) -> str:
+    """The shell command that upgrades this database, for messages."""
+    return f"python -m todo_contract upgrade --database-url '{redact(engine.url)}'"
+
+
+def _adopt_tutorial_database(connection: Connection, config: Config) -> None:
+    tables = set(inspect(connection).get_table_names())
+    if "todos" not in tables or "alembic_version" in tables:
+        return
+    columns = {column["name"] for column in inspect(connection).get_columns("todos")}
+    if not TUTORIAL_COLUMNS.issubset(columns):
+        raise SchemaError(
+            f"table todos has columns {sorted(columns)}, not the tutorial's "
+            f"{sorted(TUTORIAL_COLUMNS)}; refusing to guess how to upgrade it"
+        )
+    logger.info("adopting a database made by the tutorial app: stamping %s", TUTORIAL_REVISION)
+    command.stamp(config, TUTORIAL_REVISION)
+
+
+def upgrade(engine: Engine) -> None:
+    """Upgrade the database behind ``engine`` to the head revision, adopting tutorial files."""
+    config = alembic_config()
+    with write_engine(engine).begin() as connection:
+        config.attributes["connection"] = connection
+        _adopt_tutorial_database(connection, config)
+        before = current_revision(connection)
+        command.upgrade(config, "head")
+    after = head_revision()
+    if before != after:
+        logger.info("database %s upgraded from %s to %s", redact(engine.url), before, after)
+
+
+def ensure_current(engine: Engine) -> None:
+    """Refuse to serve (raise SchemaError) a database that is not at the head revision."""
+    with engine.connect() as connection:
+        found = current_revision(connection)
+    expected = head_revision()
+    if found != expected:
+        raise SchemaError(
+            f"the database is at revision {found or 'none (not migrated)'} but this app needs "
+            f"{expected}; upgrade it with: {upgrade_command(engine)} "
+            "(or start the app without --no-migrate)"
+        )
+
+
+def prepare(engine: Engine, *, migrate: bool) -> None:
+    """What an app does on start: upgrade, or with ``migrate=False`` check the revision."""
+    if migrate:
+        upgrade(engine)
+    else:
+        ensure_current(engine)

@@ -1,0 +1,196 @@
+"""The JSON shapes of the API (pydantic v2), shared by both apps.
+
+These are not the database model: they describe what a client may send and what it gets back.
+Validation here is strict on purpose — ``completed`` takes only JSON booleans, ``priority`` only
+JSON integers — so that both apps reject exactly the same input before any SQL runs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from todo_contract.clock import format_timestamp
+from todo_contract.table import TITLE_MAX_LENGTH
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+_FORBIDDEN_IN_TITLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _reject_control_characters(title: str) -> str:
+    if _FORBIDDEN_IN_TITLE.search(title):
+        raise ValueError("title must not contain control characters or lone surrogates")
+    return title
+
+
+Title = Annotated[
+    str,
+    StringConstraints(
+        strict=True, strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH
+    ),
+    AfterValidator(_reject_control_characters),
+    Field(description="1–200 characters after surrounding whitespace is stripped"),
+]
+Completed = Annotated[StrictBool, Field(description="only JSON true or false")]
+Priority = Annotated[
+    StrictInt,
+    Field(ge=INT32_MIN, le=INT32_MAX, description="a JSON integer in the signed 32-bit range"),
+]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(format_timestamp, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2024-01-15T10:30:00.123456Z"]},
+        mode="serialization",
+    ),
+]
+
+_FORBID_UNKNOWN = ConfigDict(extra="forbid")
+
+
+class TodoCreate(BaseModel):
+    """Body of ``POST /todos``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Buy milk", "completed": False, "priority": 1}]},
+    )
+
+    title: Title
+    completed: Completed = False
+    priority: Priority = 0
+
+
+class TodoReplace(BaseModel):
+    """Body of ``PUT /todos/{id}``: the whole todo, every field required."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"title": "Buy oat milk", "completed": True, "priority": 2}]
+        },
+    )
+
+    title: Title
+    completed: Completed
+    priority: Priority
+
+
+def _no_default_in_schema(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+class TodoPatch(BaseModel):
+    """Body of ``PATCH /todos/{id}``: only the fields sent change; ``null`` is not a value."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"completed": True}]},
+    )
+
+    title: Title | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default_in_schema
+    )
+    completed: Completed | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default_in_schema
+    )
+    priority: Priority | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default_in_schema
+    )
+
+    @field_validator("title", "completed", "priority", mode="before")
+    @classmethod
+    def _null_is_not_a_value(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("null is not a value; leave the field out to keep it unchanged")
+        return value
+
+    @model_validator(mode="after")
+    def _at_least_one_field(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of title, completed, priority")
+        return self
+
+
+class TodoRead(BaseModel):
+    """A todo as the API returns it."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "title": "Buy milk",
+                    "completed": False,
+                    "priority": 1,
+                    "created_at": "2024-01-15T10:30:00.123456Z",
+                    "updated_at": "2024-01-15T10:30:00.123456Z",
+                }
+            ]
+        },
+    )
+
+    id: int
+    title: str
+    completed: bool
+    priority: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class TodoCount(BaseModel):
+    """Body of ``GET /todos/count``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"total": 3, "completed": 1, "pending": 2}]}
+    )
+
+    total: int
+    completed: int
+    pending: int
+
+
+class ErrorMessage(BaseModel):
+    """The body of every 404, 405, 413 and 503."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"detail": "Todo 42 not found"}]})
+
+    detail: str
+
+
+class HealthOk(BaseModel):
+    """``GET /health`` when the database answers."""
+
+    status: Literal["ok"] = "ok"
+
+
+class HealthUnavailable(BaseModel):
+    """``GET /health`` when it does not."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "unavailable", "detail": "database file was deleted"}]
+        }
+    )
+
+    status: Literal["unavailable"] = "unavailable"
+    detail: str

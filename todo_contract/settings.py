@@ -1,0 +1,35 @@
+"""Runtime settings, read from ``TODO_*`` environment variables (and overridden by CLI flags)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./todos.db"
+
+
+class Settings(BaseSettings):
+    """Everything an operator may tune without touching code.
+
+    The pool is sized to FastAPI's worker threads (40 by default): a sync endpoint holds one
+    connection per thread, so a pool smaller than that makes requests queue for a connection,
+    and a larger one only opens connections nobody can use.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TODO_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="sqlite:///path, postgresql+psycopg://… or mysql+pymysql://… (MariaDB)",
+    )
+    pool_size: int = Field(default=10, ge=1, description="connections kept open")
+    pool_max_overflow: int = Field(default=30, ge=0, description="extra connections under load")
+    pool_timeout: float = Field(
+        default=5.0, gt=0, description="seconds to wait for a free connection before a 503"
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="how long a SQLite writer waits for the write lock"
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
