@@ -32,7 +32,7 @@ lint: $(STAMP)  ## ruff and mypy --strict
 	$(BIN)/mypy
 
 test: lint  ## lint, type-check, then the contract suite on SQLite, PostgreSQL and MariaDB
-	$(BIN)/python -m pytest --cov --cov-report=term
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term --cov-fail-under=95
 
 test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
 	$(BIN)/python -m pytest --backend sqlite

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
+
+from todo_contract.database import create_database_engine
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 SERVER_URLS = {
@@ -73,8 +75,8 @@ def fresh_database(backend: str, tmp_path: Path, worker: str = "main") -> Iterat
                 connection.execute(
                     text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
                 )
-        yield make_url(SERVER_URLS[backend]).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            make_url(SERVER_URLS[backend]).set(database=name).render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as connection:
@@ -83,3 +85,13 @@ def fresh_database(backend: str, tmp_path: Path, worker: str = "main") -> Iterat
             else:
                 connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()
+
+
+@contextmanager
+def fresh_engine(database_url: str) -> Iterator[Engine]:
+    """A plain engine on ``database_url`` for looking at (or preparing) a database directly."""
+    engine = create_database_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -1,8 +1,6 @@
 """Fixtures of the contract suite: every test runs for each app on each selected backend.
 
-Select backends with ``--backend sqlite,postgresql,mariadb`` (default: all three, or the
-``TODO_TEST_BACKENDS`` environment variable). A selected server that does not answer fails
-the run at once, with the command that starts it; nothing is skipped.
+The ``app_kind`` and ``backend`` parameters come from ``shared_tests.plugin``.
 """
 
 from __future__ import annotations
@@ -17,43 +15,10 @@ from fastapi.testclient import TestClient
 
 import core_app
 import orm_app
-from shared_tests.backends import fresh_database, selected_backends, unreachable_reason
+from shared_tests.backends import fresh_database
 
 AppFactory = Callable[..., FastAPI]
 APPS: dict[str, AppFactory] = {"orm": orm_app.create_app, "core": core_app.create_app}
-BACKENDS_KEY = pytest.StashKey[list[str]]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--backend",
-        default=os.environ.get("TODO_TEST_BACKENDS", "all"),
-        help="comma-separated backends to test: sqlite, postgresql, mariadb, or all (default)",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    try:
-        config.stash[BACKENDS_KEY] = selected_backends(config.getoption("--backend"))
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from exc
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    problems = [
-        reason
-        for backend in session.config.stash[BACKENDS_KEY]
-        if (reason := unreachable_reason(backend)) is not None
-    ]
-    if problems:
-        pytest.exit("\n".join(problems), returncode=pytest.ExitCode.USAGE_ERROR)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "app_kind" in metafunc.fixturenames:
-        metafunc.parametrize("app_kind", list(APPS))
-    if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", metafunc.config.stash[BACKENDS_KEY])
 
 
 @pytest.fixture

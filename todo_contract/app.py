@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import Engine
 
 from todo_contract import health
@@ -59,3 +59,23 @@ def install_contract(app: FastAPI) -> None:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
+
+
+def build_app(
+    title: str,
+    router: APIRouter,
+    database_url: str,
+    *,
+    migrate: bool = True,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """An app serving ``router`` under the contract, with the database lifespan."""
+    app = FastAPI(
+        title=title,
+        version=API_VERSION,
+        description=API_DESCRIPTION,
+        lifespan=database_lifespan(database_url, migrate=migrate, settings=settings or Settings()),
+    )
+    install_contract(app)
+    app.include_router(router)
+    return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -49,5 +50,7 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
     app = create_app(args.database_url, migrate=not args.no_migrate, settings=settings)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level)
     server = uvicorn.Server(config)
-    server.run()
+    # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is a normal exit.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     return 0 if server.started else 1

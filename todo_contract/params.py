@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query
+from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
 MAX_ID = 2**63 - 1
@@ -33,8 +35,26 @@ register_url_convertor("todo_id", TodoIdSegment())
 
 TODO_PATH = "/{todo_id:todo_id}"
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _digits_only(value: object) -> object:
+    """Refuse what Python's ``int()`` would accept but is not an integer as written.
+
+    Without this, ``/todos/1.0``, ``/todos/+1``, ``/todos/%201`` and ``/todos/1_0`` (read as 10!)
+    would all be accepted as ids; the contract wants a 422 for anything but an integer.
+    """
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number written in digits")
+    return value
+
+
+WholeNumber = BeforeValidator(_digits_only)
+
 TodoId = Annotated[
-    int, Path(ge=1, le=MAX_ID, description="the todo's id, an integer in 1 … 2^63-1")
+    int,
+    WholeNumber,
+    Path(ge=1, le=MAX_ID, description="the todo's id, an integer in 1 … 2^63-1"),
 ]
 
 
@@ -52,8 +72,12 @@ def todo_filter(
         Literal["true", "false"] | None,
         Query(description="only completed (true) or pending (false) todos"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="at most this many todos")] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many first")] = 0,
+    limit: Annotated[
+        int, WholeNumber, Query(ge=1, le=1000, description="at most this many todos")
+    ] = 100,
+    offset: Annotated[
+        int, WholeNumber, Query(ge=0, le=MAX_OFFSET, description="skip this many first")
+    ] = 0,
 ) -> TodoFilter:
     """Parse the list query; ``completed`` takes exactly ``true`` or ``false``."""
     return TodoFilter(

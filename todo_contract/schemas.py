@@ -24,7 +24,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from todo_contract.clock import format_timestamp
 from todo_contract.table import TITLE_MAX_LENGTH
@@ -98,6 +97,11 @@ def _no_default_in_schema(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+def _left_out() -> Any:
+    """The default of a PATCH field the client did not send (never shown in the schema)."""
+    return Field(default=None, json_schema_extra=_no_default_in_schema)
+
+
 class TodoPatch(BaseModel):
     """Body of ``PATCH /todos/{id}``: only the fields sent change; ``null`` is not a value."""
 
@@ -106,15 +110,12 @@ class TodoPatch(BaseModel):
         json_schema_extra={"examples": [{"completed": True}]},
     )
 
-    title: Title | SkipJsonSchema[None] = Field(
-        default=None, json_schema_extra=_no_default_in_schema
-    )
-    completed: Completed | SkipJsonSchema[None] = Field(
-        default=None, json_schema_extra=_no_default_in_schema
-    )
-    priority: Priority | SkipJsonSchema[None] = Field(
-        default=None, json_schema_extra=_no_default_in_schema
-    )
+    # Typed without ``| None`` on purpose: a union would report a second, misleading error
+    # ("Input should be None") for every bad value. Omitted fields stay None (defaults are not
+    # validated) and are dropped by ``model_dump(exclude_unset=True)``.
+    title: Title = _left_out()
+    completed: Completed = _left_out()
+    priority: Priority = _left_out()
 
     @field_validator("title", "completed", "priority", mode="before")
     @classmethod

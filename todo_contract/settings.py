@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     and a larger one only opens connections nobody can use.
     """
 
-    model_config = SettingsConfigDict(env_prefix="TODO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TODO_", env_ignore_empty=True, extra="ignore")
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,

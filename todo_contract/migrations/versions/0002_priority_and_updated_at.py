@@ -69,7 +69,9 @@ def upgrade() -> None:
     op.execute(todos.update().values(updated_at=todos.c.created_at))
     if "priority" in existing:
         op.execute(todos.update().where(todos.c.priority.is_(None)).values(priority=0))
-    with op.batch_alter_table("todos", recreate="auto") as batch:
+    with op.batch_alter_table(
+        "todos", recreate="auto", table_kwargs={"sqlite_autoincrement": True}
+    ) as batch:
         batch.alter_column("updated_at", existing_type=TIMESTAMP, nullable=False)
         if "priority" in existing:
             batch.alter_column(
@@ -81,6 +83,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("todos") as batch:
+    with op.batch_alter_table("todos", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("updated_at")
         batch.drop_column("priority")

@@ -1,0 +1,1 @@
+"""The ORM-versus-SQL benchmark (not built yet; see ``python -m benchmarks``)."""

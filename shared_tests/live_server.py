@@ -1,0 +1,110 @@
+"""Start the real ``python -m orm_app`` / ``python -m core_app`` server in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+STARTUP_TIMEOUT_S = 30.0
+PACKAGES = {"orm": "orm_app", "core": "core_app"}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    """A running server: its base URL, process and combined output file."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the server printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def live_server(
+    app_kind: str,
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """Run ``python -m <app> --port P <args>`` until it answers /health, then stop it.
+
+    Stopping sends SIGINT (what Ctrl-C does) and waits, so the server shuts down cleanly.
+    """
+    port = free_port()
+    log_path = cwd / f"server-{app_kind}-{port}.log"
+    command = [sys.executable, "-m", PACKAGES[app_kind], "--port", str(port), *args]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        wait_until_serving(server)
+        yield server
+    finally:
+        stop(process)
+
+
+def wait_until_serving(server: LiveServer) -> None:
+    """Poll /health until it answers; fail with the server's output if it exits or stalls."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{server.log()}")
+        try:
+            httpx.get(f"{server.base_url}/health", timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"server did not answer within {STARTUP_TIMEOUT_S}s:\n{server.log()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Interrupt the server and wait for it; kill it if it does not stop."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_to_exit(
+    app_kind: str, args: Sequence[str], *, cwd: Path, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m <app> <args>`` to completion (for --help and refusals)."""
+    return subprocess.run(
+        [sys.executable, "-m", PACKAGES[app_kind], *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

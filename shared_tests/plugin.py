@@ -1,0 +1,54 @@
+"""The suite's command-line options and parametrization, loaded with ``-p shared_tests.plugin``.
+
+Select backends with ``--backend sqlite,postgresql,mariadb`` (default: all three, or the
+``TODO_TEST_BACKENDS`` environment variable). A selected server that does not answer fails
+the run at once, with the command that starts it; nothing is skipped. Every test that takes
+``app_kind`` runs for both apps, every test that takes ``backend`` on each selected backend.
+
+(A plugin rather than ``conftest.py`` hooks, so that ``--backend`` is known however pytest is
+invoked.)
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from shared_tests.backends import selected_backends, unreachable_reason
+
+APP_KINDS = ("orm", "core")
+BACKENDS_KEY = pytest.StashKey[list[str]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        default=os.environ.get("TODO_TEST_BACKENDS", "all"),
+        help="comma-separated backends to test: sqlite, postgresql, mariadb, or all (default)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[BACKENDS_KEY] = selected_backends(config.getoption("--backend"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    problems = [
+        reason
+        for backend in session.config.stash[BACKENDS_KEY]
+        if (reason := unreachable_reason(backend)) is not None
+    ]
+    if problems:
+        pytest.exit("\n".join(problems), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "app_kind" in metafunc.fixturenames:
+        metafunc.parametrize("app_kind", list(APP_KINDS))
+    if "backend" in metafunc.fixturenames:
+        backends = metafunc.config.stash[BACKENDS_KEY]
+        metafunc.parametrize("backend", backends)

@@ -1,0 +1,111 @@
+"""When the database fails: a clear 503, a log line saying why, and nothing lost or leaked.
+
+The teaching app's first lesson: delete the SQLite file while the server runs. Its open
+connections keep writing into the deleted file and every write is acknowledged and lost.
+These apps notice and refuse instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from shared_tests.backends import fresh_engine
+from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    return tmp_path / "todos.db"
+
+
+@pytest.fixture
+def sqlite_app(create_app: AppFactory, sqlite_path: Path) -> Iterator[FastAPI]:
+    app = create_app(f"sqlite:///{sqlite_path}")
+    yield app
+
+
+def delete_database_file(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def test_after_the_sqlite_file_is_deleted_writes_get_503_and_nothing_is_acknowledged(
+    sqlite_app: FastAPI, sqlite_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(sqlite_app) as client:
+        kept = client.post("/todos", json={"title": "before"}).json()
+        delete_database_file(sqlite_path)
+        with caplog.at_level(logging.ERROR, logger="todo_contract"):
+            for request in (
+                client.build_request("POST", "/todos", json={"title": "lost?"}),
+                client.build_request("PATCH", f"/todos/{kept['id']}", json={"completed": True}),
+                client.build_request("DELETE", f"/todos/{kept['id']}"),
+                client.build_request("GET", "/todos"),
+            ):
+                response = client.send(request)
+                assert response.status_code == 503, request
+                assert "was deleted while the app was running" in response.json()["detail"]
+        health = client.get("/health")
+        assert health.status_code == 503
+        assert health.json()["status"] == "unavailable"
+        assert "deleted" in health.json()["detail"]
+        assert_no_checked_out_connections(sqlite_app)
+    assert not sqlite_path.exists(), "no request may recreate an empty file in its place"
+    assert any("restart the app" in record.getMessage() for record in caplog.records)
+
+
+def test_a_restart_after_the_file_was_deleted_creates_and_migrates_a_new_database(
+    create_app: AppFactory, sqlite_app: FastAPI, sqlite_path: Path
+) -> None:
+    with TestClient(sqlite_app) as client:
+        client.post("/todos", json={"title": "gone with the file"})
+        delete_database_file(sqlite_path)
+    with TestClient(create_app(f"sqlite:///{sqlite_path}")) as client:
+        assert client.get("/health").json() == {"status": "ok"}
+        assert client.get("/todos").json() == []
+        assert client.post("/todos", json={"title": "fresh"}).status_code == 201
+
+
+def test_after_the_sqlite_file_is_replaced_requests_get_503(
+    sqlite_app: FastAPI, sqlite_path: Path, tmp_path: Path
+) -> None:
+    with TestClient(sqlite_app) as client:
+        client.post("/todos", json={"title": "original"})
+        impostor = tmp_path / "other.db"
+        impostor.write_bytes(b"")
+        os.replace(impostor, sqlite_path)
+        response = client.post("/todos", json={"title": "into which file?"})
+        assert response.status_code == 503
+        assert "was replaced" in response.json()["detail"]
+        assert client.get("/health").status_code == 503
+        assert_no_checked_out_connections(sqlite_app)
+
+
+def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
+    client: TestClient, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert client.post("/todos", json={"title": "x"}).status_code == 201
+    with fresh_engine(database_url) as engine, engine.begin() as connection:
+        connection.execute(text("DROP TABLE todos"))
+    with caplog.at_level(logging.ERROR, logger="todo_contract"):
+        for method, path, body in (
+            ("POST", "/todos", {"title": "y"}),
+            ("GET", "/todos", None),
+            ("GET", "/todos/1", None),
+            ("PATCH", "/todos/1", {"title": "z"}),
+            ("DELETE", "/todos/1", None),
+            ("GET", "/todos/count", None),
+        ):
+            response = client.request(method, path, json=body)
+            assert response.status_code == 503
+            assert response.json() == {"detail": "Database unavailable"}
+    assert len([r for r in caplog.records if "database error" in r.getMessage()]) == 6
+    # The connection that failed mid-transaction went back to the pool (checked on teardown).
