@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +82,27 @@ def create_database_engine(database_url: str, settings: Settings | None = None) 
     # A server can restart under us: test each pooled connection before use, and
     # recycle connections before MariaDB's wait_timeout closes them from its side.
     connect_args: dict[str, Any] = {"connect_timeout": 5}
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **pool
     )
+    _WRITE_VIEWS[engine] = engine.execution_options(**{WRITE_OPTION: True})
+    return engine
+
+
+_WRITE_VIEWS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_GUARDS: weakref.WeakKeyDictionary[Engine, SqliteFileGuard] = weakref.WeakKeyDictionary()
 
 
 def write_engine(engine: Engine) -> Engine:
-    """The same engine and pool, marked so that SQLite transactions begin IMMEDIATE."""
-    return engine.execution_options(**{WRITE_OPTION: True})
+    """The view of ``engine`` (same pool) that requests which write must use.
+
+    On SQLite its transactions begin IMMEDIATE and check the database file before commit;
+    elsewhere it is the same engine marked with an execution option.
+    """
+    view = _WRITE_VIEWS.get(engine)
+    if view is None:
+        view = _WRITE_VIEWS[engine] = engine.execution_options(**{WRITE_OPTION: True})
+    return view
 
 
 class SqliteFileGuard:
@@ -97,8 +111,8 @@ class SqliteFileGuard:
     An open SQLite connection keeps writing into a deleted file without complaint, and a new
     connection would silently create an empty database at the same path. Both would make the
     app acknowledge writes that are lost. The guard remembers the file's identity (device and
-    inode) when the first connection opens it, and every later connect, transaction begin and
-    commit checks it first.
+    inode) when the first connection opens it; every connect and every checkout from the
+    pool checks it, and so does every write transaction, at its start and before its commit.
     """
 
     def __init__(self, path: Path) -> None:
@@ -134,14 +148,19 @@ class SqliteFileGuard:
 
 def sqlite_guard(engine: Engine) -> SqliteFileGuard | None:
     """The file guard of a SQLite engine (None for server databases)."""
-    guard = engine.pool.__dict__.get("_todo_sqlite_guard")
-    return guard if isinstance(guard, SqliteFileGuard) else None
+    return _GUARDS.get(engine)
 
 
 def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> None:
-    guard = SqliteFileGuard(path)
-    # Kept on the pool, which every execution_options() view of the engine shares.
-    engine.pool.__dict__["_todo_sqlite_guard"] = guard
+    """Pragmas, the file guard, and IMMEDIATE write transactions.
+
+    Reads carry no engine-level event listener on purpose: any listener on an engine makes
+    SQLAlchemy dispatch events around every statement it runs. Reads run in pysqlite's
+    autocommit mode (each request's one SELECT is its own consistent snapshot in WAL); the
+    guard runs at pool checkout, a pool event, which costs one ``stat`` per request.
+    """
+    guard = _GUARDS[engine] = SqliteFileGuard(path)
+    writes = _WRITE_VIEWS[engine] = engine.execution_options(**{WRITE_OPTION: True})
 
     @event.listens_for(engine, "do_connect")
     def _refuse_lost_file(*_: Any) -> None:
@@ -149,7 +168,7 @@ def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> None:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+        # No implicit transactions from pysqlite: reads autocommit, writes BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -161,12 +180,15 @@ def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> None:
         cursor.close()
         guard.remember()
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
+    @event.listens_for(engine, "checkout")
+    def _check_on_checkout(*_: Any) -> None:
         guard.check()
-        writes = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
-    @event.listens_for(engine, "commit")
+    @event.listens_for(writes, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        guard.check()
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(writes, "commit")
     def _check_before_commit(_connection: Any) -> None:
         guard.check()
