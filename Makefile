@@ -22,7 +22,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra dev --extra postgresql --extra mariadb \
+	uv pip compile pyproject.toml --extra dev --extra postgresql --extra mariadb --extra bench \
 		--generate-hashes --python-version 3.11 --universal --index-url https://pypi.org/simple \
 		-o requirements.lock
 

@@ -1,1 +1,4 @@
-"""The ORM-versus-SQL benchmark (not built yet; see ``python -m benchmarks``)."""
+"""The ORM-versus-SQL benchmark: the cost ladder from the raw driver to HTTP.
+
+Run it with ``python -m benchmarks`` (or ``make bench``); see ``benchmarks/README.md``.
+"""

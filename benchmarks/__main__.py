@@ -1,22 +1,6 @@
-"""``python -m benchmarks`` / ``make bench``: placeholder until the benchmark lands.
+"""``python -m benchmarks``: see ``benchmarks.cli``."""
 
-It exits with status 2 rather than printing made-up figures.
-"""
-
-from __future__ import annotations
-
-import sys
-
-
-def main() -> int:
-    """Say that the benchmark is not built yet."""
-    print(
-        "The benchmark is not built yet: the two apps and their contract suite come first.\n"
-        "Run the tests with: make test",
-        file=sys.stderr,
-    )
-    return 2
-
+from benchmarks.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

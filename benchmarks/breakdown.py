@@ -1,0 +1,235 @@
+"""Where the time goes: the ORM's extra cost over Core, and Core's over the raw driver.
+
+Two sources, both from this run:
+
+- **Profiles** (cProfile) of the data-layer rungs split a gap by *function family*: each
+  function's own time (not counting what it calls) is attributed to the family of the module
+  it lives in — SQL construction and compilation, the ORM's session and loading, result
+  processing, Core's execution and pool, pydantic, the driver. The difference between two
+  rungs' family times, per operation, is that family's share of the gap. Profiling slows
+  Python code down more than C code, so shares are taken from the profile and applied to the
+  gap measured without the profiler. Time in functions outside every named family (builtins,
+  the standard library) is reported as unexplained.
+- **The ladder** splits a whole request: the data-layer gap (layer a), what the app adds
+  around it in process (layer b minus a), and the HTTP server and network (layer c minus b).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import functools
+import pstats
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from benchmarks.database import BenchDatabase
+from benchmarks.registry import Rung
+from benchmarks.results import LoadRun, Timing
+from benchmarks.workloads import WORKLOADS
+
+PROFILED_OPERATIONS = ("get_one", "list_20", "list_1000")
+PROFILE_CALLS = {"get_one": 400, "list_20": 200, "list_1000": 10}
+GAPS = (("orm", "core"), ("core", "raw"))
+
+# (family, substrings of the function's file or name), first match wins
+FAMILIES: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "driver and database (sqlite3/psycopg/PyMySQL)",
+        (
+            "sqlite3",
+            "psycopg",
+            "pymysql",
+            "_sqlite",
+            "socket",
+        ),
+    ),
+    ("pydantic validation", ("pydantic",)),
+    ("ORM: Session, loading, identity map", ("sqlalchemy/orm/",)),
+    ("SQL construction, compilation and caching", ("sqlalchemy/sql/",)),
+    (
+        "result processing (rows, type conversion)",
+        (
+            "sqlalchemy/engine/result",
+            "sqlalchemy/engine/cursor",
+            "sqlalchemy/engine/row",
+            "sqlalchemy/engine/_",
+            "sqlalchemy/cyextension",
+            "sqlalchemy/dialects/sqlite/base",
+            "sqlalchemy/dialects/postgresql",
+            "sqlalchemy/dialects/mysql",
+        ),
+    ),
+    (
+        "Core execution, connections and pool",
+        (
+            "sqlalchemy/engine/",
+            "sqlalchemy/pool/",
+            "sqlalchemy/event/",
+            "sqlalchemy/util/",
+            "sqlalchemy/dialects/",
+            "todo_contract/database",
+        ),
+    ),
+    ("the apps' repository code", ("orm_app/", "core_app/", "benchmarks/rungs/")),
+]
+UNEXPLAINED = "unexplained (builtins, standard library)"
+
+
+def family_of(function: tuple[str, int, str]) -> str:
+    """The family a profiled function belongs to."""
+    filename, _, name = function
+    where = f"{filename} {name}"
+    for family, markers in FAMILIES:
+        if any(marker in where for marker in markers):
+            return family
+    return UNEXPLAINED
+
+
+def profile_families(call: Callable[[Any], Any], arguments: Sequence[Any]) -> dict[str, float]:
+    """Own time per family, in µs per call, while calling ``call`` on each argument."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for argument in arguments:
+        call(argument)
+    profiler.disable()
+    stats: Any = pstats.Stats(profiler)
+    totals: dict[str, float] = defaultdict(float)
+    for function, (_, _, own_time, _, _) in stats.stats.items():
+        totals[family_of(function)] += own_time
+    return {family: seconds / len(arguments) * 1e6 for family, seconds in totals.items()}
+
+
+def profile_rungs(
+    bench: BenchDatabase, rungs: Mapping[str, Rung]
+) -> dict[tuple[str, str], dict[str, float]]:
+    """Family times for every (rung, operation) the breakdown needs."""
+    profiles = {}
+    for operation in PROFILED_OPERATIONS:
+        for rung_name in {name for gap in GAPS for name in gap}:
+            function = rungs[rung_name].implementations[operation]
+            arguments = WORKLOADS[operation].arguments(bench, PROFILE_CALLS[operation])
+            profiles[(rung_name, operation)] = profile_families(
+                functools.partial(function, bench), arguments
+            )
+    return profiles
+
+
+def _median(timings: Sequence[Timing], layer: str, rung: str, operation: str) -> float | None:
+    for timing in timings:
+        if (timing.layer, timing.rung, timing.operation) == (layer, rung, operation):
+            return timing.interval.median
+    return None
+
+
+def data_layer_breakdown(
+    backend: str,
+    timings: Sequence[Timing],
+    profiles: Mapping[tuple[str, str], Mapping[str, float]],
+) -> list[dict[str, Any]]:
+    """Split each data-layer gap into families, scaled to the gap measured without profiling."""
+    items = []
+    for operation in PROFILED_OPERATIONS:
+        for upper, lower in GAPS:
+            upper_time = _median(timings, "data", upper, operation)
+            lower_time = _median(timings, "data", lower, operation)
+            if upper_time is None or lower_time is None:
+                continue
+            gap = upper_time - lower_time
+            upper_profile, lower_profile = (
+                profiles[(upper, operation)],
+                profiles[(lower, operation)],
+            )
+            families = set(upper_profile) | set(lower_profile)
+            differences = {
+                family: upper_profile.get(family, 0.0) - lower_profile.get(family, 0.0)
+                for family in families
+            }
+            profiled_gap = sum(differences.values())
+            scale = gap / profiled_gap if profiled_gap > 0 else 0.0
+            parts = [
+                {"name": family, "us": round(difference * scale, 2), "source": "cProfile own time"}
+                for family, difference in sorted(
+                    differences.items(), key=lambda item: -abs(item[1])
+                )
+                if family != UNEXPLAINED
+            ]
+            items.append(
+                {
+                    "backend": backend,
+                    "operation": operation,
+                    "gap": f"{upper} − {lower} (data layer)",
+                    "gap_us": round(gap, 2),
+                    "parts": parts,
+                    "unexplained_us": round(differences.get(UNEXPLAINED, 0.0) * scale, 2),
+                }
+            )
+    return items
+
+
+def _p50(load: Sequence[LoadRun], backend: str, app: str, endpoint: str) -> float | None:
+    for run in load:
+        if (run.backend, run.app, run.endpoint, run.concurrency) == (backend, app, endpoint, 1):
+            return run.latency_ms["p50"] * 1000
+    return None
+
+
+def request_breakdown(
+    backend: str, timings: Sequence[Timing], load: Sequence[LoadRun]
+) -> list[dict[str, Any]]:
+    """Split the ORM app's extra cost per request over the Core app along the ladder."""
+    items = []
+    for operation in PROFILED_OPERATIONS:
+        data_gap = _gap(timings, "data", "orm", "core", operation)
+        asgi_gap = _gap(timings, "asgi", "orm", "core", operation)
+        if data_gap is None or asgi_gap is None:
+            continue
+        parts: list[dict[str, Any]] = [
+            {
+                "name": "data layer (ORM − Core, layer a)",
+                "us": round(data_gap, 2),
+                "source": "ladder",
+            },
+            {
+                "name": "app around the data layer: routing, dependencies, pydantic "
+                "serialization (layer b − a)",
+                "us": round(asgi_gap - data_gap, 2),
+                "source": "ladder",
+            },
+        ]
+        total = asgi_gap
+        orm_wire, core_wire = (
+            _p50(load, backend, "orm", operation),
+            _p50(load, backend, "core", operation),
+        )
+        if orm_wire is not None and core_wire is not None:
+            wire_gap = orm_wire - core_wire
+            parts.append(
+                {
+                    "name": "HTTP server and network (layer c − b, p50 at c1)",
+                    "us": round(wire_gap - asgi_gap, 2),
+                    "source": "ladder",
+                }
+            )
+            total = wire_gap
+        items.append(
+            {
+                "backend": backend,
+                "operation": operation,
+                "gap": "orm − core (whole request)",
+                "gap_us": round(total, 2),
+                "parts": parts,
+                "unexplained_us": round(total - sum(part["us"] for part in parts), 2),
+            }
+        )
+    return items
+
+
+def _gap(
+    timings: Sequence[Timing], layer: str, upper: str, lower: str, operation: str
+) -> float | None:
+    upper_time = _median(timings, layer, upper, operation)
+    lower_time = _median(timings, layer, lower, operation)
+    if upper_time is None or lower_time is None:
+        return None
+    return upper_time - lower_time

@@ -1,0 +1,226 @@
+"""``python -m benchmarks``: run the ladder, check the gates, write the report.
+
+python -m benchmarks                          # default profile, SQLite
+python -m benchmarks --quick                  # under a minute
+python -m benchmarks --backend sqlite,postgresql,mariadb --full
+python -m benchmarks --compare reports/example/report.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import core_app
+import orm_app
+from benchmarks import asgi_layer, data_layer
+from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
+from benchmarks.database import BACKENDS, bench_database, fresh_url, temporary_workdir
+from benchmarks.environment import database_version, environment
+from benchmarks.gates import query_count_gate, same_answers_gate
+from benchmarks.load import choose_generator
+from benchmarks.profiles import PROFILES, Profile
+from benchmarks.registry import load_rungs
+from benchmarks.report import print_summary, write_report
+from benchmarks.results import SCHEMA_VERSION, Gate, LoadRun, Report, Timing
+from benchmarks.stats import compare_reports, format_change_table, unmatched_keys
+from benchmarks.targets import check_targets, conclusions
+from benchmarks.wire import measure_wire
+
+LAYERS = ("data", "asgi", "wire")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    cli = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Measure what the ORM costs: raw driver, Core, ORM, in process and over HTTP.",
+    )
+    size = cli.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="a smoke run, under a minute")
+    size.add_argument("--full", action="store_true", help="more repeats, every endpoint, c256")
+    cli.add_argument(
+        "--backend",
+        default="sqlite",
+        help="comma-separated: sqlite, postgresql, mariadb (default: %(default)s)",
+    )
+    cli.add_argument(
+        "--postgresql-url", help="server URL (default: $BENCH_POSTGRESQL_URL or local)"
+    )
+    cli.add_argument("--mariadb-url", help="server URL (default: $BENCH_MARIADB_URL or local)")
+    cli.add_argument("--layers", default=",".join(LAYERS), help="subset of data,asgi,wire")
+    cli.add_argument(
+        "--output", type=Path, default=Path("reports/latest"), help="(default: %(default)s)"
+    )
+    cli.add_argument("--compare", type=Path, help="an earlier report.json to compare against")
+    cli.add_argument(
+        "--generator",
+        choices=["auto", "builtin", "wrk"],
+        default="auto",
+        help="load generator: wrk when on PATH (auto), else the built-in one",
+    )
+    args = cli.parse_args(argv)
+    args.backends = [name.strip() for name in args.backend.split(",") if name.strip()]
+    args.layer_set = {name.strip() for name in args.layers.split(",") if name.strip()}
+    unknown = [b for b in args.backends if b not in BACKENDS] + [
+        layer for layer in args.layer_set if layer not in LAYERS
+    ]
+    if unknown:
+        cli.error(f"unknown backend or layer: {', '.join(unknown)}")
+    return args
+
+
+def progress_bar(console: Console) -> Progress:
+    """The bars shown while the run goes on."""
+    return Progress(
+        TextColumn("[bold]{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def measure_backend(
+    backend: str,
+    profile: Profile,
+    layers: set[str],
+    workdir: Path,
+    progress: Progress,
+    generator: str,
+) -> tuple[list[Gate], list[Timing], list[LoadRun], list[dict[str, object]], str]:
+    """Everything measured on one backend; an app pair that fails the gate is not measured."""
+    apps = {"orm": orm_app.create_app, "core": core_app.create_app}
+    gate = same_answers_gate(apps, backend, workdir)
+    if not gate.passed:
+        return [gate], [], [], [], "not measured"
+    rungs = load_rungs()
+    timings: list[Timing] = []
+    load: list[LoadRun] = []
+    with fresh_url(backend, workdir) as url, bench_database(backend, url) as bench:
+        version = database_version(bench.engine)
+        if "data" in layers:
+            rung_list = list(rungs.values())
+            task = progress.add_task(
+                f"{backend}: data layer",
+                total=data_layer.sample_count(rung_list, profile.operations, profile.data),
+            )
+            timings += data_layer.measure_data_layer(
+                bench,
+                rung_list,
+                profile.operations,
+                profile.data,
+                on_sample=lambda: progress.advance(task),
+            )
+        if "asgi" in layers:
+            task = progress.add_task(
+                f"{backend}: whole app in process",
+                total=asgi_layer.sample_count(profile.operations, profile.asgi),
+            )
+            timings += asgi_layer.measure_asgi_layer(
+                bench, profile.operations, profile.asgi, on_sample=lambda: progress.advance(task)
+            )
+        if "wire" in layers:
+            runs = sum(len(config.apps) for config in profile.wire.configs)
+            task = progress.add_task(f"{backend}: over the wire", total=runs * profile.wire.repeats)
+            plan = profile.wire
+            if generator != plan.generator:
+                from dataclasses import replace
+
+                plan = replace(plan, generator=generator)
+            load += measure_wire(bench, plan, workdir, on_run=lambda: progress.advance(task))
+        breakdown: list[dict[str, object]] = []
+        if "data" in layers:
+            profiles = profile_rungs(bench, rungs)
+            breakdown += data_layer_breakdown(backend, timings, profiles)
+            breakdown += request_breakdown(backend, timings, load)
+    return [gate, query_count_gate(timings, backend)], timings, load, breakdown, version
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and write the report; 0 on success."""
+    args = parse_args(argv)
+    for backend, url in (("postgresql", args.postgresql_url), ("mariadb", args.mariadb_url)):
+        if url:
+            os.environ[f"BENCH_{backend.upper()}_URL"] = url
+    profile = PROFILES["quick" if args.quick else "full" if args.full else "default"]
+    console = Console()
+    generator = choose_generator(args.generator) if "wire" in args.layer_set else "none"
+    console.print(
+        f"[bold]ORM vs SQL benchmark[/bold] — profile {profile.name}, "
+        f"backends {', '.join(args.backends)}, layers {', '.join(sorted(args.layer_set))}, "
+        f"load generator {generator}"
+    )
+    started = time.monotonic()
+    gates: list[Gate] = []
+    timings: list[Timing] = []
+    load: list[LoadRun] = []
+    breakdown: list[dict[str, object]] = []
+    versions: dict[str, str] = {}
+    with temporary_workdir() as workdir, progress_bar(console) as progress:
+        for backend in args.backends:
+            result = measure_backend(
+                backend, profile, args.layer_set, workdir, progress, args.generator
+            )
+            gates += result[0]
+            timings += result[1]
+            load += result[2]
+            breakdown += result[3]
+            versions[backend] = result[4]
+    report = Report(
+        schema_version=SCHEMA_VERSION,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        profile=profile.name,
+        environment=environment(versions),
+        settings={
+            "backends": args.backends,
+            "layers": sorted(args.layer_set),
+            "load_generator": generator,
+            "data_plan": vars(profile.data)
+            if hasattr(profile.data, "__dict__")
+            else str(profile.data),
+            "asgi_plan": str(profile.asgi),
+            "wire": {
+                "repeats": profile.wire.repeats,
+                "duration_s": profile.wire.duration_s,
+                "warmup_s": profile.wire.warmup_s,
+                "configs": [
+                    f"{c.endpoint}@c{c.concurrency}:{'/'.join(c.apps)}"
+                    for c in profile.wire.configs
+                ],
+            },
+            "elapsed_s": round(time.monotonic() - started, 1),
+        },
+        gates=gates,
+        timings=timings,
+        load=load,
+        breakdown=[dict(item) for item in breakdown],
+        targets=check_targets(timings, load),
+        conclusions=conclusions(timings, load),
+    )
+    written = write_report(report, args.output)
+    print_summary(report, console)
+    console.print(
+        f"report written to {args.output}/ ({len(written)} files) in "
+        f"{report.settings['elapsed_s']} s"
+    )
+    if args.compare:
+        old = json.loads(args.compare.read_text())
+        changes = compare_reports(old, report.to_json())
+        console.print(format_change_table(changes))
+        only_old, only_new = unmatched_keys(old, report.to_json())
+        if only_old or only_new:
+            console.print(
+                f"not compared: {len(only_old)} figures only in the old run, "
+                f"{len(only_new)} only in this one"
+            )
+    return 0 if all(gate.passed for gate in gates) else 1

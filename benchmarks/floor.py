@@ -1,0 +1,122 @@
+"""The framework floor: the same API surface with no database behind it.
+
+Same routes, parameters, request and response models, error handlers and body limit as the
+two apps, answering with todos built once in memory. What a request costs here is what
+FastAPI, Starlette, pydantic and the ASGI server cost before any data access; the distance
+from this floor to an app is what its data layer adds.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Response, status
+
+from todo_contract.app import API_DESCRIPTION, API_VERSION
+from todo_contract.body_limit import BodySizeLimit
+from todo_contract.clock import utc_now
+from todo_contract.errors import install_error_handlers, todo_not_found
+from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
+from todo_contract.routing import NOT_FOUND, TOO_LARGE, location
+from todo_contract.schemas import (
+    HealthOk,
+    TodoCount,
+    TodoCreate,
+    TodoPatch,
+    TodoRead,
+    TodoReplace,
+)
+
+ROWS = 1000
+NOW = utc_now()
+TODOS = [
+    TodoRead(
+        id=number,
+        title=f"seeded todo {number}",
+        completed=number % 2 == 0,
+        priority=number % 5,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    for number in range(1, ROWS + 1)
+]
+COMPLETED = [todo for todo in TODOS if todo.completed]
+
+router = APIRouter(prefix="/todos", tags=["todos"])
+
+
+def _find(todo_id: int) -> TodoRead:
+    if todo_id > ROWS:
+        raise todo_not_found(todo_id)
+    return TODOS[todo_id - 1]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=TOO_LARGE)
+def create_todo(body: TodoCreate, response: Response) -> TodoRead:
+    """Validate the body, answer a todo (nothing is stored)."""
+    todo = TodoRead(id=ROWS + 1, created_at=NOW, updated_at=NOW, **body.model_dump())
+    response.headers["Location"] = location(todo.id)
+    return todo
+
+
+@router.get("")
+def list_todos(query: TodoFilterDep) -> list[TodoRead]:
+    """Slice the in-memory list."""
+    source = TODOS if query.completed is None else COMPLETED
+    return source[query.offset : query.offset + query.limit]
+
+
+@router.get("/count")
+def count_todos() -> TodoCount:
+    """Constant counts."""
+    return TodoCount(total=ROWS, completed=len(COMPLETED), pending=ROWS - len(COMPLETED))
+
+
+@router.get(TODO_PATH, responses=NOT_FOUND)
+def get_todo(todo_id: TodoId) -> TodoRead:
+    """Index the in-memory list."""
+    return _find(todo_id)
+
+
+@router.put(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
+def replace_todo(todo_id: TodoId, body: TodoReplace) -> TodoRead:
+    """Merge and answer (nothing is stored)."""
+    return _find(todo_id).model_copy(update=body.model_dump())
+
+
+@router.patch(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
+def update_todo(todo_id: TodoId, body: TodoPatch) -> TodoRead:
+    """Merge and answer (nothing is stored)."""
+    return _find(todo_id).model_copy(update=body.model_dump(exclude_unset=True))
+
+
+@router.delete(TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_todo(todo_id: TodoId) -> Response:
+    """Answer 204 (nothing is deleted)."""
+    _find(todo_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/health")
+def health() -> HealthOk:
+    """Always ok: there is no database."""
+    return HealthOk()
+
+
+def create_app(database_url: str = "", **_: object) -> FastAPI:
+    """The floor app (``database_url`` is accepted and ignored, like the apps' signature)."""
+    app = FastAPI(
+        title="Todo API (framework floor)", version=API_VERSION, description=API_DESCRIPTION
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    app.include_router(health_router)
+    app.include_router(router)
+    return app
+
+
+if __name__ == "__main__":
+    from todo_contract.cli import run
+
+    raise SystemExit(run(create_app, prog="python -m benchmarks.floor"))

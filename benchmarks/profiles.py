@@ -1,0 +1,95 @@
+"""How much each profile measures: --quick (≤ 1 min), default (≤ 3 min on SQLite), --full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from benchmarks.measure import Plan
+from benchmarks.registry import OPERATIONS
+from benchmarks.wire import WireConfig, WirePlan
+
+ALL_APPS = ("floor", "core", "orm")
+DATA_APPS = ("core", "orm")
+EVERY_OPERATION = tuple(OPERATIONS)
+HTTP_ENDPOINTS = tuple(name for name, op in OPERATIONS.items() if op.http)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The knobs of one profile."""
+
+    name: str
+    operations: tuple[str, ...]
+    data: Plan
+    asgi: Plan
+    wire: WirePlan
+
+
+def _configs(
+    *,
+    ladder: tuple[str, ...],
+    ladder_levels: tuple[int, ...],
+    others: tuple[str, ...],
+    other_level: int,
+) -> tuple[WireConfig, ...]:
+    configs = [
+        WireConfig(endpoint, level, ALL_APPS if endpoint in ("get_one", "list_20") else DATA_APPS)
+        for endpoint in ladder
+        for level in ladder_levels
+    ]
+    configs += [WireConfig(endpoint, other_level, DATA_APPS) for endpoint in others]
+    return tuple(configs)
+
+
+QUICK = Profile(
+    name="quick",
+    operations=("get_one", "list_20", "list_1000", "count", "create", "update"),
+    data=Plan(repeats=3, warmups=1, sample_seconds=0.02),
+    asgi=Plan(repeats=3, warmups=1, sample_seconds=0.02),
+    wire=WirePlan(
+        configs=_configs(
+            ladder=("get_one", "list_20", "create"),
+            ladder_levels=(1, 16),
+            others=(),
+            other_level=16,
+        ),
+        repeats=2,
+        duration_s=0.4,
+        warmup_s=0.1,
+    ),
+)
+
+DEFAULT = Profile(
+    name="default",
+    operations=EVERY_OPERATION,
+    data=Plan(repeats=5, warmups=1, sample_seconds=0.04),
+    asgi=Plan(repeats=5, warmups=1, sample_seconds=0.04),
+    wire=WirePlan(
+        configs=_configs(
+            ladder=("get_one", "list_20", "create"),
+            ladder_levels=(1, 16, 64),
+            others=("list_1000", "list_completed", "count", "update", "delete"),
+            other_level=16,
+        ),
+        repeats=5,
+        duration_s=0.5,
+        warmup_s=0.2,
+    ),
+)
+
+FULL = Profile(
+    name="full",
+    operations=EVERY_OPERATION,
+    data=Plan(repeats=10, warmups=2, sample_seconds=0.1),
+    asgi=Plan(repeats=10, warmups=2, sample_seconds=0.1),
+    wire=WirePlan(
+        configs=_configs(
+            ladder=HTTP_ENDPOINTS, ladder_levels=(1, 16, 64, 256), others=(), other_level=16
+        ),
+        repeats=5,
+        duration_s=2.0,
+        warmup_s=0.5,
+    ),
+)
+
+PROFILES = {profile.name: profile for profile in (QUICK, DEFAULT, FULL)}

@@ -1,0 +1,113 @@
+"""What a benchmark run produces, as plain dataclasses that serialize to ``report.json``.
+
+Units are in the field names or in ``unit``: times are microseconds per operation, latencies
+milliseconds, throughput requests per second. Every figure that comes from repeated
+measurements carries its samples, its median and a 95% confidence interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Interval:
+    """A median with its 95% bootstrap confidence interval."""
+
+    median: float
+    low: float
+    high: float
+
+    def spans_one(self) -> bool:
+        """True when the interval includes 1.0: a ratio not significantly different from 1."""
+        return self.low <= 1.0 <= self.high
+
+
+@dataclass
+class Ratio:
+    """``numerator`` / ``denominator`` per repeat (same repeat, interleaved), summarized."""
+
+    numerator: str
+    denominator: str
+    interval: Interval
+    significant: bool
+
+
+@dataclass
+class Timing:
+    """One operation on one rung of one layer and backend: time per operation over repeats."""
+
+    layer: str  # "data" (in process, data access only) or "asgi" (whole app in process)
+    backend: str  # "sqlite", "postgresql", "mariadb"
+    rung: str  # "raw", "core", "orm", "orm+<variant>", "floor"
+    operation: str  # a name from benchmarks.registry.OPERATIONS
+    unit: str  # "us/op"
+    operations_per_sample: int
+    samples: list[float]  # one per repeat, warm-ups excluded
+    interval: Interval
+    queries_per_operation: float | None  # SQL statements sent per operation (None: not counted)
+    ratios: list[Ratio] = field(default_factory=list)
+
+
+@dataclass
+class LoadRun:
+    """One app served by uvicorn in its own process, under load at one concurrency."""
+
+    backend: str
+    app: str  # "orm", "core", "floor"
+    endpoint: str  # an operation name
+    concurrency: int
+    generator: str  # "wrk" or "builtin"
+    duration_s: float
+    requests: int
+    requests_per_s: float
+    latency_ms: dict[str, float]  # p50, p90, p99, max
+    errors: int
+    timeouts: int
+    repeats: int = 1
+    requests_per_s_samples: list[float] = field(default_factory=list)  # one per repeat
+    requests_per_s_interval: Interval | None = None
+    ratios: list[Ratio] = field(default_factory=list)  # requests/s against another app
+
+
+@dataclass
+class Gate:
+    """A check that must pass before any figure is reported."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class Target:
+    """A goal the apps should reach, and by how much this run met or missed it."""
+
+    name: str
+    goal: str
+    measured: str
+    met: bool | None  # None: not measured in this run (e.g. backend not selected)
+
+
+@dataclass
+class Report:
+    """Everything one run measured, with the environment it ran in."""
+
+    schema_version: int
+    created_at: str
+    profile: str  # "quick", "default", "full"
+    environment: dict[str, Any]
+    settings: dict[str, Any]
+    gates: list[Gate]
+    timings: list[Timing]
+    load: list[LoadRun]
+    breakdown: list[dict[str, Any]]
+    targets: list[Target]
+    conclusions: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (see benchmarks/README.md for the schema)."""
+        return asdict(self)

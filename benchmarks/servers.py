@@ -1,0 +1,140 @@
+"""Run an app server in its own process, optionally pinned to one CPU, for load runs.
+
+The load layer measures the apps over the wire, so the server must be a real process: a
+server sharing the harness's interpreter would share its GIL and its CPU. Pinning the server
+and the load generator to different CPUs keeps them from stealing time from each other, which
+is what makes figures from repeated runs comparable.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+STOP_GRACE_S = 10.0
+POLL_INTERVAL_S = 0.05
+
+
+@dataclass
+class Server:
+    """A running server: where to reach it and the process behind it."""
+
+    base_url: str
+    pid: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the server printed so far (for failure messages)."""
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def available_cpus() -> list[int]:
+    """The CPUs this process may run on, sorted: the candidates for pinning."""
+    return sorted(os.sched_getaffinity(0))
+
+
+def pin_to(cpu: int | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that pins the child to ``cpu``, or None when pinning means nothing.
+
+    On a single-CPU machine (or without a CPU) the child simply inherits the affinity:
+    pinning two processes to the same lone CPU would only hide that they compete for it.
+    """
+    if cpu is None or len(available_cpus()) <= 1:
+        return None
+    target = {cpu}
+
+    def pin() -> None:
+        os.sched_setaffinity(0, target)
+
+    return pin
+
+
+@contextmanager
+def serve(
+    command: list[str],
+    *,
+    port: int,
+    cpu: int | None,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/health",
+    timeout: float = 30,
+) -> Iterator[Server]:
+    """Start ``command`` (a server listening on ``port``), yield it once ready, then stop it.
+
+    Stopping sends SIGINT, what Ctrl-C does, so uvicorn shuts down gracefully and the
+    database is left consistent; a server that ignores it is killed after a grace period.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            preexec_fn=pin_to(cpu),
+        )
+    server = Server(f"http://127.0.0.1:{port}", process.pid, process, log_path)
+    try:
+        wait_until_ready(server, port, ready_path, timeout)
+        yield server
+    finally:
+        stop(process)
+
+
+def wait_until_ready(server: Server, port: int, ready_path: str, timeout: float) -> None:
+    """Poll ``ready_path`` until it answers 200; fail with the server's log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            code = server.process.returncode
+            raise RuntimeError(f"server exited early (status {code}):\n{server.log()}")
+        if answers_ok(port, ready_path):
+            return
+        time.sleep(POLL_INTERVAL_S)
+    raise RuntimeError(f"server was not ready within {timeout}s:\n{server.log()}")
+
+
+def answers_ok(port: int, path: str) -> bool:
+    """True when ``path`` answers 200; a refused or reset connection means not yet.
+
+    ``http.client`` rather than httpx: the benchmark must not need the test dependencies,
+    and the load generator's child process imports this module, so it should load fast.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Interrupt the server and wait for it; kill it if it does not stop in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

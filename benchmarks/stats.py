@@ -1,0 +1,343 @@
+"""The statistics behind every figure the benchmark reports.
+
+Benchmark timings are noisy and not normally distributed (a few slow outliers from GC, the OS
+scheduler or the database are normal), so every figure is summarized by its *median* with a
+*percentile bootstrap* confidence interval, which assumes nothing about the distribution.
+Comparisons between two variants (ORM vs core, ...) are made *paired*: both were measured in
+the same repeat, interleaved, so drift of the machine (thermal throttling, background load)
+affects both alike and cancels in the per-repeat ratio. Comparisons with an earlier run use
+conservative tests, because two runs rarely share a machine state.
+
+Everything here is deterministic given a seed, so that the same samples always produce the
+same report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks.results import Interval, Ratio
+
+T = TypeVar("T")
+
+# Load figures are single samples, so a change counts only beyond these thresholds.
+LOAD_THROUGHPUT_THRESHOLD = 0.10  # requests_per_s lower by more than 10%: a regression
+LOAD_P99_THRESHOLD = 0.25  # p99 latency higher by more than 25%: a regression
+
+# Bound the memory of one bootstrap batch (resamples x n indices) to about 8 MB.
+_MAX_BATCH_ELEMENTS = 1_000_000
+
+
+def _as_array(values: Sequence[float], what: str) -> npt.NDArray[np.float64]:
+    """Validate ``values`` once, so the numpy code after never sees empty or NaN input."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"{what} must be a flat sequence of numbers")
+    if array.size == 0:
+        raise ValueError(f"{what} must not be empty")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{what} must be finite numbers, got {list(values)!r}")
+    return array
+
+
+def median(values: Sequence[float]) -> float:
+    """The median: the summary of timings that a few slow outliers cannot drag.
+
+    Raises ValueError on empty input (numpy would only warn and return NaN).
+    """
+    return float(np.median(_as_array(values, "values")))
+
+
+def bootstrap_median_interval(
+    samples: Sequence[float],
+    *,
+    confidence: float = 0.95,
+    resamples: int = 10_000,
+    seed: int = 0,
+) -> Interval:
+    """The median of ``samples`` with a percentile-bootstrap confidence interval.
+
+    The bootstrap makes no assumption about the shape of the distribution, which suits skewed
+    timings. The same seed always gives the same interval, so a report can be reproduced from
+    its samples. With one sample the interval collapses to that value (there is nothing to
+    resample); with two it spans them. The interval is widened if needed to contain the sample
+    median, which the percentile method can otherwise miss for tiny samples.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1 exclusive, got {confidence}")
+    if resamples < 1:
+        raise ValueError(f"resamples must be at least 1, got {resamples}")
+    data = _as_array(samples, "samples")
+    center = float(np.median(data))
+    n = data.size
+    if n == 1:
+        return Interval(median=center, low=center, high=center)
+
+    rng = np.random.default_rng(seed)
+    batch = max(1, _MAX_BATCH_ELEMENTS // n)
+    medians: list[npt.NDArray[np.float64]] = []
+    remaining = resamples
+    while remaining > 0:
+        rows = min(batch, remaining)
+        indices = rng.integers(0, n, size=(rows, n))
+        medians.append(np.median(data[indices], axis=1))
+        remaining -= rows
+    alpha = 1.0 - confidence
+    low, high = np.quantile(np.concatenate(medians), [alpha / 2, 1.0 - alpha / 2])
+    return Interval(median=center, low=min(float(low), center), high=max(float(high), center))
+
+
+def _paired_ratios(
+    numerators: Sequence[float], denominators: Sequence[float]
+) -> npt.NDArray[np.float64]:
+    """Per-repeat ratios, refusing input that cannot be paired or divided."""
+    nums = _as_array(numerators, "numerators")
+    dens = _as_array(denominators, "denominators")
+    if nums.size != dens.size:
+        raise ValueError(
+            f"numerators and denominators must be paired: got {nums.size} and {dens.size}"
+        )
+    if np.any(dens <= 0):
+        raise ValueError(f"denominators must be positive, got {list(denominators)!r}")
+    ratios: npt.NDArray[np.float64] = nums / dens
+    return ratios
+
+
+def ratio_interval(
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    *,
+    confidence: float = 0.95,
+    resamples: int = 10_000,
+    seed: int = 0,
+) -> Interval:
+    """The median of the per-repeat ratios ``numerators[i] / denominators[i]``, bootstrapped.
+
+    Paired on purpose: ``numerators[i]`` and ``denominators[i]`` were measured interleaved in
+    the same repeat, so whatever slowed the machine during that repeat slowed both, and the
+    ratio cancels it. Dividing two independently summarized medians would keep that noise.
+    Raises ValueError on empty input, a length mismatch or a non-positive denominator.
+    """
+    ratios = _paired_ratios(numerators, denominators)
+    return bootstrap_median_interval(
+        ratios.tolist(), confidence=confidence, resamples=resamples, seed=seed
+    )
+
+
+def make_ratio(
+    numerator_name: str,
+    denominator_name: str,
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    *,
+    confidence: float = 0.95,
+    resamples: int = 10_000,
+    seed: int = 0,
+) -> Ratio:
+    """A named paired ratio, significant when its interval excludes 1.0 (no difference)."""
+    interval = ratio_interval(
+        numerators, denominators, confidence=confidence, resamples=resamples, seed=seed
+    )
+    return Ratio(
+        numerator=numerator_name,
+        denominator=denominator_name,
+        interval=interval,
+        significant=not interval.spans_one(),
+    )
+
+
+def interleaved_schedule(items: Sequence[T], repeats: int, *, seed: int = 0) -> list[list[T]]:
+    """For each repeat, every item once, in a shuffled order.
+
+    Running all of A and then all of B would charge any drift of the machine (warming caches,
+    thermal throttling, a backup starting) to one variant; interleaving within each repeat
+    spreads it over both, and shuffling keeps any one variant from always going first.
+    Consecutive repeats never share an order (when there are at least two items), and the
+    schedule is the same for the same seed.
+    """
+    if repeats < 0:
+        raise ValueError(f"repeats must not be negative, got {repeats}")
+    rng = np.random.default_rng(seed)
+    n = len(items)
+    schedule: list[list[T]] = []
+    previous: list[int] | None = None
+    for _ in range(repeats):
+        order = [int(i) for i in rng.permutation(n)]
+        while n >= 2 and order == previous:
+            order = [int(i) for i in rng.permutation(n)]
+        schedule.append([items[i] for i in order])
+        previous = order
+    return schedule
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure of an earlier run (``old``) against the same figure of a later run (``new``).
+
+    ``change`` is ``new / old - 1``: positive means a longer time, more requests per second
+    or a higher latency. ``regression`` is only ever set on a significant change for the worse.
+    """
+
+    key: str
+    old: float
+    new: float
+    change: float
+    significant: bool
+    regression: bool
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """One comparable figure of a report: a bootstrapped timing or a single load sample."""
+
+    kind: str  # "timing", "requests_per_s" or "p99"
+    value: float
+    low: float
+    high: float
+
+
+def _figures(report: Mapping[str, Any]) -> dict[str, _Figure]:
+    """Every comparable figure of a ``report.json`` dict, by key, in report order."""
+    figures: dict[str, _Figure] = {}
+
+    def add(key: str, figure: _Figure) -> None:
+        if key in figures:
+            raise ValueError(f"figure {key!r} appears twice in one report")
+        figures[key] = figure
+
+    for timing in report.get("timings", []):
+        key = "/".join(str(timing[part]) for part in ("layer", "backend", "rung", "operation"))
+        interval = timing["interval"]
+        add(
+            key,
+            _Figure(
+                "timing",
+                float(interval["median"]),
+                float(interval["low"]),
+                float(interval["high"]),
+            ),
+        )
+    for run in report.get("load", []):
+        base = "/".join(
+            ["load", str(run["backend"]), str(run["app"]), str(run["endpoint"])]
+            + [f"c{run['concurrency']}"]
+        )
+        rps = float(run["requests_per_s"])
+        add(f"{base}/requests_per_s", _Figure("requests_per_s", rps, rps, rps))
+        latency = run.get("latency_ms") or {}
+        if "p99" in latency:
+            p99 = float(latency["p99"])
+            add(f"{base}/p99_ms", _Figure("p99", p99, p99, p99))
+    return figures
+
+
+def _relative_change(old: float, new: float) -> float:
+    """``new / old - 1``, infinite when a zero figure became positive."""
+    if old == 0:
+        return 0.0 if new == 0 else math.copysign(math.inf, new)
+    return new / old - 1.0
+
+
+def _compare(key: str, old: _Figure, new: _Figure) -> Change:
+    """Judge one figure; the rule depends on whether it came from repeats or a single run."""
+    change = _relative_change(old.value, new.value)
+    if old.kind == "timing":
+        # Non-overlapping 95% intervals: conservative (it misses some real changes) but it
+        # never needs the two runs' samples to be comparable as one population.
+        significant = new.low > old.high or new.high < old.low
+        regression = significant and new.value > old.value
+    elif old.kind == "requests_per_s":
+        significant = abs(change) > LOAD_THROUGHPUT_THRESHOLD
+        regression = change < -LOAD_THROUGHPUT_THRESHOLD
+    else:
+        significant = abs(change) > LOAD_P99_THRESHOLD
+        regression = change > LOAD_P99_THRESHOLD
+    return Change(
+        key=key,
+        old=old.value,
+        new=new.value,
+        change=change,
+        significant=significant,
+        regression=regression,
+    )
+
+
+def compare_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Every figure present in both ``report.json`` dicts, judged old against new.
+
+    Timings (``layer/backend/rung/operation``, lower is better) are significant when the two
+    runs' 95% confidence intervals do not overlap. That is a conservative test: two intervals
+    can overlap a little while the medians still differ, so a few real changes go unflagged,
+    but what is flagged is real. A slower significant timing is a regression.
+
+    Load figures (``load/backend/app/endpoint/c<concurrency>/requests_per_s`` and ``.../p99_ms``)
+    are single samples with no interval, so only a large change counts: throughput lower by
+    more than 10% or p99 latency higher by more than 25% is a regression, and a change that
+    large in the better direction is a significant improvement.
+
+    Figures present in only one run are skipped; :func:`unmatched_keys` lists them.
+    The result follows the order of the new report.
+    """
+    old_figures = _figures(old)
+    return [
+        _compare(key, old_figures[key], figure)
+        for key, figure in _figures(new).items()
+        if key in old_figures
+    ]
+
+
+def unmatched_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The figure keys only in ``old`` and only in ``new``, so a comparison never hides them."""
+    old_keys = list(_figures(old))
+    new_keys = list(_figures(new))
+    return (
+        [key for key in old_keys if key not in new_keys],
+        [key for key in new_keys if key not in old_keys],
+    )
+
+
+def _verdict(change: Change) -> str:
+    """``REGRESSION``, ``faster``/``better`` for a significant improvement, or ``~``."""
+    if change.regression:
+        return "REGRESSION"
+    if not change.significant:
+        return "~"
+    return "better" if change.key.startswith("load/") else "faster"
+
+
+def _number(value: float) -> str:
+    """A figure with enough digits for microsecond timings and request rates alike."""
+    return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def format_change_table(changes: list[Change]) -> str:
+    """A plain-text table of a comparison, one line per figure, for a terminal or a CI log.
+
+    Regressions say ``REGRESSION`` so that they can be searched for; a significant improvement
+    says ``faster`` (timings) or ``better`` (load); a change within the noise says ``~``.
+    """
+    header = ("figure", "old", "new", "change", "verdict")
+    rows = [
+        (c.key, _number(c.old), _number(c.new), f"{c.change:+.1%}", _verdict(c)) for c in changes
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: tuple[str, str, str, str, str]) -> str:
+        key, old, new, change, verdict = row
+        return "  ".join(
+            [
+                key.ljust(widths[0]),
+                old.rjust(widths[1]),
+                new.rjust(widths[2]),
+                change.rjust(widths[3]),
+                verdict,
+            ]
+        ).rstrip()
+
+    return "\n".join([line(header), *(line(row) for row in rows)])

@@ -1,0 +1,299 @@
+"""The benchmark's load layer against a real ``orm_app`` server (SQLite), plus wrk's glue.
+
+One server serves the whole module: starting one costs about a second, and these tests
+check what the generator reports, not the app. No test asserts a speed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks import load
+from benchmarks.load import LoadStats, RequestMix, run_load
+from benchmarks.servers import Server, available_cpus, free_port, serve
+
+SEEDED = 5
+RUN_S = 1.0
+WARMUP_S = 0.2
+
+# A real run: wrk 4.1.0 (Debian) with the generated script on GET /todos/{id} and a missing id,
+# against orm_app; the last line is what the script's done() printed.
+WRK_SAMPLE_OUTPUT = """\
+Running 1s test @ http://127.0.0.1:35857
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     8.56ms    3.41ms  24.01ms   77.59%
+    Req/Sec   471.00     77.55   578.00     70.00%
+  Latency Distribution
+     50%    7.54ms
+     75%   10.44ms
+     90%   12.90ms
+     99%   20.53ms
+  471 requests in 1.01s, 98.61KB read
+  Non-2xx or 3xx responses: 236
+Requests/sec:    467.12
+Transfer/sec:     97.80KB
+WRK_LOAD_JSON {"requests":471,"duration_us":1008307,"connect":0,"read":0,"write":0,\
+"status":236,"timeout":0,"p50_us":7543.0,"p90_us":12902.0,"p99_us":20527.0,"max_us":24011.0}
+"""
+
+
+def orm_command(port: int, database: Path) -> list[str]:
+    """``python -m orm_app`` on ``port``, serving the SQLite file ``database``."""
+    url = f"sqlite:///{database}"
+    return [
+        sys.executable,
+        "-m",
+        "orm_app",
+        "--port",
+        str(port),
+        "--database-url",
+        url,
+        "--log-level",
+        "warning",
+    ]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One orm_app server for the module, pinned to the first CPU."""
+    directory = tmp_path_factory.mktemp("load")
+    port = free_port()
+    command = orm_command(port, directory / "todos.db")
+    cpu = available_cpus()[0]
+    with serve(command, port=port, cpu=cpu, log_path=directory / "server.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def seeded_ids(server: Server) -> list[int]:
+    """The ids of a few todos created over HTTP before any load."""
+    with httpx.Client(base_url=server.base_url) as client:
+        return [
+            client.post("/todos", json={"title": f"seed {n}"}).raise_for_status().json()["id"]
+            for n in range(SEEDED)
+        ]
+
+
+def todo_count(server: Server) -> int:
+    """How many todos the server holds now."""
+    total: int = httpx.get(f"{server.base_url}/todos/count").raise_for_status().json()["total"]
+    return total
+
+
+def load_cpu() -> int:
+    """The generator's CPU: the last one, away from the server when there are two or more."""
+    return available_cpus()[-1]
+
+
+def run_builtin(server: Server, mix: RequestMix, concurrency: int) -> LoadStats:
+    """A short builtin-generator run against ``server``."""
+    return run_load(
+        server.base_url,
+        mix,
+        concurrency=concurrency,
+        duration_s=RUN_S,
+        warmup_s=WARMUP_S,
+        cpu=load_cpu(),
+        generator="builtin",
+    )
+
+
+def assert_percentiles_ordered(stats: LoadStats) -> None:
+    latency = stats.latency_ms
+    assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_the_builtin_generator_reads_todos_without_errors(
+    server: Server, seeded_ids: list[int], concurrency: int
+) -> None:
+    mix = RequestMix.get([f"/todos/{todo_id}" for todo_id in seeded_ids])
+
+    stats = run_builtin(server, mix, concurrency)
+
+    assert stats.generator == "builtin"
+    assert stats.concurrency == concurrency
+    assert stats.requests > 0
+    assert (stats.errors, stats.timeouts) == (0, 0)
+    assert stats.duration_s == pytest.approx(RUN_S)
+    assert stats.requests_per_s == pytest.approx(stats.requests / stats.duration_s)
+    assert_percentiles_ordered(stats)
+
+
+def test_responses_to_a_missing_todo_count_as_errors(server: Server, seeded_ids: list[int]) -> None:
+    mix = RequestMix.get([f"/todos/{seeded_ids[0]}", "/todos/999999999"])
+
+    stats = run_builtin(server, mix, 2)
+
+    assert 0 < stats.errors < stats.requests
+    assert stats.timeouts == 0
+
+
+def test_every_post_the_generator_reports_created_exactly_one_todo(
+    server: Server, seeded_ids: list[int]
+) -> None:
+    before = todo_count(server)
+    mix = RequestMix.send_json("POST", ["/todos"], {"title": "load"})
+
+    stats = run_builtin(server, mix, 4)
+
+    assert (stats.errors, stats.timeouts) == (0, 0)
+    assert stats.requests > 0
+    assert todo_count(server) == before + stats.handled_requests
+
+
+def test_requests_left_unanswered_count_as_timeouts_not_requests() -> None:
+    with socket.socket() as silent:  # listens (the kernel accepts) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+
+        stats = run_load(
+            f"http://127.0.0.1:{port}",
+            RequestMix.get(["/health"]),
+            concurrency=1,
+            duration_s=0.5,
+            warmup_s=0,
+            timeout_s=0.2,
+            generator="builtin",
+        )
+
+    assert stats.timeouts >= 1
+    assert (stats.requests, stats.errors) == (0, 0)
+    assert stats.latency_ms == {"p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
+
+
+def test_a_server_that_exits_fails_serve_with_its_output(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "print('no database here'); raise SystemExit(3)"]
+
+    with (
+        pytest.raises(RuntimeError, match="(?s)status 3.*no database here"),
+        serve(command, port=free_port(), cpu=None, log_path=tmp_path / "server.log"),
+    ):
+        pass
+
+
+def test_a_server_that_never_answers_fails_serve_and_is_stopped(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+    with (
+        pytest.raises(RuntimeError, match="not ready within 0.5s"),
+        serve(command, port=free_port(), cpu=None, log_path=tmp_path / "server.log", timeout=0.5),
+    ):
+        pass
+
+
+def test_the_request_mix_cycles_over_paths_from_a_different_start_per_worker() -> None:
+    mix = RequestMix.get(["/todos/1", "/todos/2", "/todos/3"])
+
+    assert [mix.request(0, n)[1] for n in range(4)] == [
+        "/todos/1",
+        "/todos/2",
+        "/todos/3",
+        "/todos/1",
+    ]
+    assert mix.request(1, 0) == ("GET", "/todos/2", None)
+
+
+def test_a_json_mix_sends_its_body_with_a_content_length() -> None:
+    mix = RequestMix.send_json("post", ["/todos"], {"title": "x"})
+
+    (raw,) = load.encoded_requests(mix, "127.0.0.1", 8000)
+
+    assert raw.startswith(b"POST /todos HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n")
+    assert b"Content-Length: 13\r\n" in raw
+    assert raw.endswith(b'\r\n\r\n{"title":"x"}')
+
+
+def test_the_wrk_script_sends_every_path_with_the_method_and_body() -> None:
+    mix = RequestMix.send_json("PATCH", ["/todos/7", "/todos/8"], {"title": 'say "hi"'})
+
+    script = load.lua_script(mix)
+
+    assert 'local paths = {"/todos/7", "/todos/8"}' in script
+    assert 'local method = "PATCH"' in script
+    assert r'local body = "{\034title\034:\034say \092\034hi\092\034\034}"' in script
+    assert '{["Content-Type"] = "application/json"}' in script
+    assert f"'{load.WRK_MARKER}{{" in script
+
+
+def test_the_wrk_script_for_a_get_mix_sends_no_body() -> None:
+    script = load.lua_script(RequestMix.get(["/health"]))
+
+    assert "local body = nil" in script
+    assert "local headers = {}" in script
+
+
+def test_the_wrk_command_runs_one_thread_for_whole_seconds(tmp_path: Path) -> None:
+    command = load.wrk_command("http://127.0.0.1:8000", tmp_path / "mix.lua", 16, 2.5, 0.5)
+
+    assert command == [
+        "wrk",
+        "-t1",
+        "-c16",
+        "-d3s",
+        "--latency",
+        "--timeout",
+        "1s",
+        "-s",
+        str(tmp_path / "mix.lua"),
+        "http://127.0.0.1:8000",
+    ]
+
+
+def test_parsing_wrk_output_reads_the_json_line_in_milliseconds() -> None:
+    stats = load.parse_wrk_output(WRK_SAMPLE_OUTPUT, 4)
+
+    assert stats.generator == "wrk"
+    assert stats.requests == 471
+    assert stats.duration_s == pytest.approx(1.008307)
+    assert stats.requests_per_s == pytest.approx(471 / 1.008307)
+    assert stats.latency_ms == pytest.approx(
+        {"p50": 7.543, "p90": 12.902, "p99": 20.527, "max": 24.011}
+    )
+    assert (stats.errors, stats.timeouts) == (236, 0)
+
+
+def test_wrk_socket_errors_count_as_errors_and_its_timeouts_as_timeouts() -> None:
+    line = (
+        'WRK_LOAD_JSON {"requests":10,"duration_us":1000000,"connect":1,"read":2,"write":3,'
+        '"status":4,"timeout":5,"p50_us":1.0,"p90_us":2.0,"p99_us":3.0,"max_us":4.0}'
+    )
+
+    stats = load.parse_wrk_output(line, 1)
+
+    assert (stats.errors, stats.timeouts) == (1 + 2 + 3 + 4, 5)
+
+
+def test_wrk_output_without_the_json_line_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="no WRK_LOAD_JSON line"):
+        load.parse_wrk_output("unable to connect to 127.0.0.1:8000\n", 4)
+
+
+def test_auto_prefers_wrk_only_when_it_is_on_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert load.choose_generator() == "builtin"
+    with pytest.raises(RuntimeError, match="wrk is not on PATH"):
+        load.choose_generator("wrk")
+
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert load.choose_generator() == "wrk"
+    assert load.choose_generator("builtin") == "builtin"
+
+
+def test_load_stats_become_the_reports_load_run() -> None:
+    stats = load.parse_wrk_output(WRK_SAMPLE_OUTPUT, 4)
+
+    run = load.to_load_run(stats, backend="sqlite", app="orm", endpoint="get_todo", concurrency=4)
+
+    assert (run.backend, run.app, run.endpoint, run.concurrency) == ("sqlite", "orm", "get_todo", 4)
+    assert (run.generator, run.requests, run.errors, run.timeouts) == ("wrk", 471, 236, 0)
+    assert run.latency_ms == stats.latency_ms

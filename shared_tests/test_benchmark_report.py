@@ -1,0 +1,379 @@
+"""``benchmarks.report`` and ``benchmarks.charts``: a synthetic Report rendered to disk.
+
+These tests take no ``app_kind``/``backend`` fixture, so they run once whatever is selected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from rich.console import Console
+
+from benchmarks.charts import ladder_title, load_series, load_title, write_charts
+from benchmarks.report import format_us, print_summary, render_markdown, write_report
+from benchmarks.results import (
+    SCHEMA_VERSION,
+    Gate,
+    Interval,
+    LoadRun,
+    Ratio,
+    Report,
+    Target,
+    Timing,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+IMAGE_LINK = re.compile(r"!\[([^\]]*)\]\(([^)]+)\)")
+
+
+def ratio(numerator: str, denominator: str, median: float, low: float, high: float) -> Ratio:
+    return Ratio(numerator, denominator, Interval(median, low, high), not low <= 1.0 <= high)
+
+
+def timing(
+    layer: str,
+    rung: str,
+    operation: str,
+    median: float,
+    queries: float | None,
+    ratios: list[Ratio] | None = None,
+) -> Timing:
+    """A timing whose samples spread ±3% around ``median`` and whose interval is ±2%."""
+    samples = [median * factor for factor in (0.97, 0.99, 1.0, 1.01, 1.03)]
+    return Timing(
+        layer=layer,
+        backend="sqlite",
+        rung=rung,
+        operation=operation,
+        unit="us/op",
+        operations_per_sample=1000,
+        samples=samples,
+        interval=Interval(median, median * 0.98, median * 1.02),
+        queries_per_operation=queries,
+        ratios=ratios or [],
+    )
+
+
+def data_timings() -> list[Timing]:
+    return [
+        timing("data", "raw", "get_one", 8.1, 1),
+        timing("data", "core", "get_one", 21.4, 1, [ratio("core", "raw", 2.64, 2.5, 2.8)]),
+        timing("data", "orm", "get_one", 45.2, 1, [ratio("orm", "core", 2.11, 2.0, 2.2)]),
+        timing(
+            "data",
+            "orm+expire_on_commit",
+            "get_one",
+            44.9,
+            1,
+            [ratio("orm+expire_on_commit", "orm", 0.99, 0.97, 1.02)],
+        ),
+        timing("data", "raw", "list_20", 31.0, 1),
+        timing("data", "core", "list_20", 62.0, 1, [ratio("core", "raw", 2.0, 1.9, 2.1)]),
+        timing("data", "orm", "list_20", 1234.0, 1, [ratio("orm", "core", 19.9, 18.7, 21.0)]),
+        timing(
+            "data",
+            "orm+expire_on_commit",
+            "list_20",
+            240.0,
+            3,
+            [ratio("orm+expire_on_commit", "orm", 0.19, 0.18, 0.2)],
+        ),
+    ]
+
+
+def asgi_timings() -> list[Timing]:
+    timings = []
+    for operation, floor in (("get_one", 60.0), ("list_20", 75.0)):
+        timings += [
+            timing("asgi", "floor", operation, floor, None),
+            timing(
+                "asgi", "core", operation, floor * 1.6, 1, [ratio("core", "floor", 1.6, 1.5, 1.7)]
+            ),
+            timing(
+                "asgi", "orm", operation, floor * 2.2, 1, [ratio("orm", "core", 1.38, 1.3, 1.45)]
+            ),
+        ]
+    return timings
+
+
+def load_run(app: str, concurrency: int, requests_per_s: float) -> LoadRun:
+    return LoadRun(
+        backend="sqlite",
+        app=app,
+        endpoint="get_one",
+        concurrency=concurrency,
+        generator="wrk",
+        duration_s=10.0,
+        requests=int(requests_per_s * 10),
+        requests_per_s=requests_per_s,
+        latency_ms={"p50": 1.2, "p90": 2.5, "p99": 4.75, "max": 12.0},
+        errors=0,
+        timeouts=2,
+    )
+
+
+def sample_report() -> Report:
+    """One backend, two operations, a full ladder, one gate failing, one breakdown item."""
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        created_at="2025-06-01T12:00:00+00:00",
+        profile="quick",
+        environment={"python": "3.11.9", "cpu": {"model": "Xeon E5", "cores": 8}},
+        settings={"repeats": 7, "warmups": 2, "rows": 20},
+        gates=[
+            Gate("same responses", True, "orm and core answer identically"),
+            Gate("same query counts", False, "orm sends 3 statements for list_20, core 1"),
+        ],
+        timings=data_timings() + asgi_timings(),
+        load=[load_run("core", 8, 5230.0), load_run("orm", 8, 3120.0)],
+        breakdown=[
+            {
+                "backend": "sqlite",
+                "operation": "get_one",
+                "gap": "orm − core",
+                "gap_us": 23.8,
+                "parts": [
+                    {"name": "Session setup", "us": 9.5, "source": "cProfile"},
+                    {"name": "row to object", "us": 8.2, "source": "orm+columns"},
+                ],
+                "unexplained_us": 6.1,
+            }
+        ],
+        targets=[
+            Target("orm/core on get_one", "≤ 2.5×", "2.11×", True),
+            Target("orm/core on list_20", "≤ 3×", "19.9×", False),
+            Target("orm/core on postgresql", "≤ 2×", "not measured", None),
+        ],
+        conclusions=["The ORM costs 24 µs per single-row read.", "expire_on_commit is free."],
+    )
+
+
+class Written(NamedTuple):
+    """What ``write_report`` produced for ``sample_report()``."""
+
+    out: Path
+    paths: list[Path]
+    markdown: str
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """The report written once per module: drawing the charts takes about a second."""
+    out = tmp_path_factory.mktemp("report")
+    paths = write_report(sample_report(), out)
+    return Written(out, paths, (out / "report.md").read_text(encoding="utf-8"))
+
+
+def row_of(markdown: str, heading: str, first_cell: str) -> str:
+    """The table row starting with ``first_cell`` in the first table after ``heading``."""
+    section = markdown.split(heading, 1)[1]
+    return next(line for line in section.splitlines() if line.startswith(f"| {first_cell} |"))
+
+
+def test_write_report_returns_the_json_the_markdown_and_every_chart(written: Written) -> None:
+    paths, out = written.paths, written.out
+    assert [p.name for p in paths] == [
+        "report.json",
+        "report.md",
+        "ladder-data-sqlite.png",
+        "ladder-asgi-sqlite.png",
+        "load-sqlite.png",
+    ]
+    assert all(p.parent == out and p.is_file() for p in paths)
+
+
+def test_report_json_round_trips_to_the_reports_own_json(written: Written) -> None:
+    text = (written.out / "report.json").read_text(encoding="utf-8")
+    assert json.loads(text) == sample_report().to_json()
+    assert text.startswith('{\n  "breakdown": ')  # keys sorted, indented by 2
+
+
+def test_report_md_has_every_section_in_order(written: Written) -> None:
+    markdown = written.markdown
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
+    assert headings == [
+        "# ORM vs SQL: benchmark report",
+        "## How to read this",
+        "## Environment",
+        "## Gates",
+        "## Data layer on sqlite",
+        "## Whole app in process (ASGI) on sqlite",
+        "## Over the wire on sqlite",
+        "## Where the time goes",
+        "### sqlite · get_one: orm − core = 23.8 µs",
+        "## Targets",
+        "## Conclusions",
+    ]
+
+
+def test_environment_flattens_nested_dicts_and_lists_settings(
+    written: Written,
+) -> None:
+    markdown = written.markdown
+    assert "| cpu.model | Xeon E5 |" in markdown
+    assert "| cpu.cores | 8 |" in markdown
+    assert "| repeats | 7 |" in markdown
+
+
+def test_each_operation_shows_every_rung_as_median_and_interval_in_ladder_order(
+    written: Written,
+) -> None:
+    markdown = written.markdown
+    data = "## Data layer on sqlite"
+    header = "| µs per operation | raw | core | orm | orm+expire_on_commit |"
+    assert header in markdown.split(data, 1)[1]
+    assert row_of(markdown, data, "get_one") == (
+        "| get_one | 8.10 [7.94–8.26] | 21.4 [21.0–21.8] | 45.2 [44.3–46.1] | 44.9 [44.0–45.8] |"
+    )
+    assert row_of(markdown, data, "list_20").startswith("| list_20 | 31.0 [30.4–31.6] |")
+    assert "| 1,230 [1,210–1,260] |" in row_of(markdown, data, "list_20")
+    asgi = "## Whole app in process (ASGI)"
+    assert "| µs per operation | floor | core | orm |" in markdown.split(asgi, 1)[1]
+
+
+def test_a_ratio_whose_interval_includes_one_is_marked_not_significant(
+    written: Written,
+) -> None:
+    markdown = written.markdown
+    data = "## Data layer on sqlite"
+    ratios = markdown.split(data, 1)[1]
+    assert "| ratio | core/raw | orm/core | orm+expire_on_commit/orm |" in ratios
+    assert row_of(ratios, "Ratios:", "get_one") == (
+        "| get_one | 2.64× [2.50–2.80] | 2.11× [2.00–2.20] | 0.99× [0.97–1.02] n.s. |"
+    )
+    assert row_of(ratios, "Ratios:", "list_20").endswith("| 0.19× [0.18–0.20] |")
+    assert markdown.count("n.s.") == 2  # the one ratio, and the explanation of the mark
+
+
+def test_a_query_count_that_differs_from_core_is_flagged(
+    written: Written,
+) -> None:
+    markdown = written.markdown
+    queries = markdown.split("## Data layer on sqlite", 1)[1]
+    heading = "SQL statements sent per operation:"
+    assert row_of(queries, heading, "get_one") == "| get_one | 1 | 1 | 1 | 1 |"
+    assert row_of(queries, heading, "list_20") == "| list_20 | 1 | 1 | 1 | 3 ⚠ |"
+    asgi = markdown.split("## Whole app in process (ASGI) on sqlite", 1)[1]
+    assert row_of(asgi, heading, "get_one") == "| get_one | — | 1 | 1 |"
+
+
+def test_a_failing_gate_is_named_and_its_apps_figures_said_to_be_withheld(
+    written: Written,
+) -> None:
+    markdown = written.markdown
+    gates = markdown.split("## Gates", 1)[1]
+    assert "| same responses | ✅ | orm and core answer identically |" in gates
+    assert "| same query counts | ❌ | orm sends 3 statements for list_20, core 1 |" in gates
+    bold = "**Failed: same query counts. Figures of the failing app are not reported.**"
+    assert bold in gates
+
+
+def test_load_runs_are_tabulated_with_the_generator_named(
+    written: Written,
+) -> None:
+    markdown = written.markdown
+    wire = markdown.split("## Over the wire on sqlite", 1)[1]
+    assert "| app | endpoint | concurrency | requests/s | p50 ms | p90 ms | p99 ms |" in wire
+    assert "| core | get_one | 8 | 5,230 | 1.20 | 2.50 | 4.75 | 12.0 | 0 | 2 |" in wire
+    assert "| orm | get_one | 8 | 3,120 | 1.20 | 2.50 | 4.75 | 12.0 | 0 | 2 |" in wire
+    assert "Load generator: wrk." in wire
+
+
+def test_the_breakdown_gives_each_parts_share_and_the_explained_fraction(
+    written: Written,
+) -> None:
+    markdown = written.markdown
+    where = markdown.split("## Where the time goes", 1)[1]
+    assert "| Session setup | 9.50 | 40% | cProfile |" in where
+    assert "| row to object | 8.20 | 34% | orm+columns |" in where
+    assert "explained: 74% of the gap; unexplained: 6.10 µs" in where
+
+
+def test_targets_show_met_missed_and_not_measured(written: Written) -> None:
+    markdown = written.markdown
+    targets = markdown.split("## Targets", 1)[1]
+    assert "| orm/core on get_one | ≤ 2.5× | 2.11× | ✅ |" in targets
+    assert "| orm/core on list_20 | ≤ 3× | 19.9× | ❌ |" in targets
+    assert "| orm/core on postgresql | ≤ 2× | not measured | — |" in targets
+
+
+def test_conclusions_end_the_report_as_bullets(written: Written) -> None:
+    markdown = written.markdown
+    assert markdown.endswith(
+        "## Conclusions\n\n- The ORM costs 24 µs per single-row read.\n"
+        "- expire_on_commit is free.\n"
+    )
+
+
+def test_every_chart_is_linked_at_the_end_of_its_section_and_is_a_png(written: Written) -> None:
+    markdown = written.markdown
+    links = IMAGE_LINK.findall(markdown)
+    assert links == [
+        (ladder_title("sqlite", "data"), "ladder-data-sqlite.png"),
+        (ladder_title("sqlite", "asgi"), "ladder-asgi-sqlite.png"),
+        (load_title("sqlite"), "load-sqlite.png"),
+    ]
+    for _, file_name in links:
+        assert (written.out / file_name).read_bytes()[:8] == PNG_SIGNATURE
+    asgi_section = markdown.split("## Whole app in process (ASGI)", 1)[0]
+    assert asgi_section.rstrip().endswith("(ladder-data-sqlite.png)")
+
+
+def test_charts_without_data_are_skipped(tmp_path: Path) -> None:
+    report = sample_report()
+    report.timings = data_timings()
+    report.load = []
+    charts = write_charts(report, tmp_path)
+    assert charts == {ladder_title("sqlite", "data"): "ladder-data-sqlite.png"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ladder-data-sqlite.png"]
+    markdown = render_markdown(report, charts)
+    assert "## Whole app in process (ASGI)" not in markdown
+    assert "## Over the wire\n\nNo load runs in this run." in markdown
+
+
+def test_a_busy_load_chart_keeps_one_line_per_app_for_the_first_endpoint() -> None:
+    runs = [
+        dataclasses.replace(load_run(app, concurrency, 1000.0), endpoint=endpoint)
+        for endpoint in ("get_one", "list_20", "create")
+        for app in ("orm", "core", "floor")
+        for concurrency in (16, 1)
+    ]
+    lines, chosen = load_series(runs)
+    assert chosen == "get_one"
+    assert [(line.app, line.endpoint) for line in lines] == [
+        ("floor", "get_one"),
+        ("core", "get_one"),
+        ("orm", "get_one"),
+    ]
+    assert all([r.concurrency for r in line.runs] == [1, 16] for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (45.23, "45.2"),
+        (1234.0, "1,230"),
+        (9.996, "10.0"),
+        (0.012345, "0.0123"),
+        (123456.0, "123,000"),
+        (0.0, "0"),
+    ],
+)
+def test_microseconds_are_shown_to_three_significant_figures(value: float, expected: str) -> None:
+    assert format_us(value) == expected
+
+
+def test_print_summary_shows_each_operation_its_ratios_and_the_gate_status() -> None:
+    console = Console(record=True, width=120)
+    print_summary(sample_report(), console)
+    text = console.export_text()
+    get_one = next(line for line in text.splitlines() if "get_one" in line)
+    assert re.search(r"sqlite\s+│ get_one\s+│\s+8\.10 │\s+21\.4 │\s+45\.2 │", get_one)
+    assert "2.11× [2.00–2.20]" in get_one and "2.64×" in get_one
+    assert "list_20" in text and "19.90× [18.70–21.00]" in text
+    assert "Gates: 1 of 2 failed ❌ (same query counts)" in text
