@@ -15,7 +15,10 @@ class Settings(BaseSettings):
 
     The pool is sized to FastAPI's worker threads (40 by default): a sync endpoint holds one
     connection per thread, so a pool smaller than that makes requests queue for a connection,
-    and a larger one only opens connections nobody can use.
+    and a larger one only opens connections nobody can use. Connections are opened on demand
+    and then kept: "overflow" connections would be closed on return and reopened by the next
+    burst, and the benchmark showed that churn cutting MariaDB's throughput at 16 concurrent
+    clients to a sixth of what one client gets.
     """
 
     model_config = SettingsConfigDict(env_prefix="TODO_", env_ignore_empty=True, extra="ignore")
@@ -24,8 +27,10 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="sqlite:///path, postgresql+psycopg://… or mysql+pymysql://… (MariaDB)",
     )
-    pool_size: int = Field(default=10, ge=1, description="connections kept open")
-    pool_max_overflow: int = Field(default=30, ge=0, description="extra connections under load")
+    pool_size: int = Field(default=40, ge=1, description="connections kept open (opened on demand)")
+    pool_max_overflow: int = Field(
+        default=0, ge=0, description="extra connections under load, closed again after use"
+    )
     pool_timeout: float = Field(
         default=5.0, gt=0, description="seconds to wait for a free connection before a 503"
     )
