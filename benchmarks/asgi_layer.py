@@ -8,6 +8,7 @@ serialization all run, sockets and HTTP parsing do not. Apps are interleaved per
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -30,10 +31,16 @@ from benchmarks.workloads import WORKLOADS
 
 APPS: dict[str, Callable[..., FastAPI]] = {
     "floor": floor.create_app,
+    "floor+dependency": functools.partial(floor.create_app, dependency=True),
     "core": core_app.create_app,
     "orm": orm_app.create_app,
 }
-BASELINES: dict[str, str | None] = {"floor": None, "core": "floor", "orm": "core"}
+BASELINES: dict[str, str | None] = {
+    "floor": None,
+    "floor+dependency": "floor",
+    "core": "floor",
+    "orm": "core",
+}
 HTTP_OPERATIONS = [name for name, operation in OPERATIONS.items() if operation.http]
 EXPECTED_STATUS = {"create": 201, "delete": 204}
 
@@ -43,8 +50,9 @@ Request = tuple[str, str, bytes | None]
 def requests_for(bench: BenchDatabase, operation: str, k: int, app: str) -> list[Request]:
     """The ``k`` HTTP requests that perform ``operation`` on ``app``."""
     method, template = OPERATIONS[operation].http or ("GET", "/")
-    arguments = WORKLOADS[operation].arguments(bench, k) if app != "floor" else None
-    if operation in ("get_one", "update", "delete") and app == "floor":
+    is_floor = app.startswith("floor")
+    arguments = WORKLOADS[operation].arguments(bench, k) if not is_floor else None
+    if operation in ("get_one", "update", "delete") and is_floor:
         arguments = WORKLOADS["get_one"].arguments(bench, k)
     requests: list[Request] = []
     for index in range(k):
@@ -113,7 +121,7 @@ class AsgiBench:
 
     def queries_per_request(self, app_name: str, operation: str, k: int = 4) -> float | None:
         """Statements one request sends (None for the floor, which has no database)."""
-        if app_name == "floor":
+        if app_name.startswith("floor"):
             return 0.0
         app = self.apps[app_name]
         requests = requests_for(self.bench, operation, k, app_name)
@@ -129,7 +137,7 @@ def measure_asgi_layer(
     operations: Sequence[str],
     plan: Plan,
     *,
-    apps: Sequence[str] = ("floor", "core", "orm"),
+    apps: Sequence[str] = tuple(APPS),
     on_sample: Callable[[], None] | None = None,
 ) -> list[Timing]:
     """Time every app on every HTTP operation, interleaved."""
@@ -155,7 +163,7 @@ def measure_asgi_layer(
     )
 
 
-def sample_count(operations: Sequence[str], plan: Plan, apps: int = 3) -> int:
+def sample_count(operations: Sequence[str], plan: Plan, apps: int = len(APPS)) -> int:
     """How many samples ``measure_asgi_layer`` takes (for the progress bar)."""
     http = [operation for operation in operations if operation in HTTP_OPERATIONS]
     return len(http) * apps * (plan.warmups + plan.repeats)

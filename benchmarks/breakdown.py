@@ -87,7 +87,13 @@ def family_of(function: tuple[str, int, str]) -> str:
 
 
 def profile_families(call: Callable[[Any], Any], arguments: Sequence[Any]) -> dict[str, float]:
-    """Own time per family, in µs per call, while calling ``call`` on each argument."""
+    """Own time per family, in µs per call, while calling ``call`` on each argument.
+
+    A builtin or standard-library function works for whoever called it: its own time is
+    shared among its callers' families in proportion to the time each caller spent in it.
+    What is left (a stdlib function called from another stdlib function, recursively) is
+    reported as unexplained.
+    """
     profiler = cProfile.Profile()
     profiler.enable()
     for argument in arguments:
@@ -95,8 +101,14 @@ def profile_families(call: Callable[[Any], Any], arguments: Sequence[Any]) -> di
     profiler.disable()
     stats: Any = pstats.Stats(profiler)
     totals: dict[str, float] = defaultdict(float)
-    for function, (_, _, own_time, _, _) in stats.stats.items():
-        totals[family_of(function)] += own_time
+    for function, (_, _, own_time, _, callers) in stats.stats.items():
+        family = family_of(function)
+        if family != UNEXPLAINED or not callers:
+            totals[family] += own_time
+            continue
+        caller_time = sum(entry[3] for entry in callers.values()) or 1.0
+        for caller, entry in callers.items():
+            totals[family_of(caller)] += own_time * entry[3] / caller_time
     return {family: seconds / len(arguments) * 1e6 for family, seconds in totals.items()}
 
 

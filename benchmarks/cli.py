@@ -45,8 +45,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Measure what the ORM costs: raw driver, Core, ORM, in process and over HTTP.",
     )
     size = cli.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="a smoke run, under a minute")
+    size.add_argument("--quick", action="store_true", help="a short run, under a minute")
     size.add_argument("--full", action="store_true", help="more repeats, every endpoint, c256")
+    size.add_argument(
+        "--profile", choices=sorted(PROFILES), help="a profile by name (smoke: for tests only)"
+    )
     cli.add_argument(
         "--backend",
         default="sqlite",
@@ -152,7 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for backend, url in (("postgresql", args.postgresql_url), ("mariadb", args.mariadb_url)):
         if url:
             os.environ[f"BENCH_{backend.upper()}_URL"] = url
-    profile = PROFILES["quick" if args.quick else "full" if args.full else "default"]
+    profile = PROFILES[
+        args.profile or ("quick" if args.quick else "full" if args.full else "default")
+    ]
     console = Console()
     generator = choose_generator(args.generator) if "wire" in args.layer_set else "none"
     console.print(

@@ -8,7 +8,9 @@ from this floor to an app is what its data layer adds.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Response, status
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Depends, FastAPI, Response, status
 
 from todo_contract.app import API_DESCRIPTION, API_VERSION
 from todo_contract.body_limit import BodySizeLimit
@@ -104,15 +106,27 @@ def health() -> HealthOk:
     return HealthOk()
 
 
-def create_app(database_url: str = "", **_: object) -> FastAPI:
-    """The floor app (``database_url`` is accepted and ignored, like the apps' signature)."""
+def session_stand_in() -> Iterator[None]:
+    """A sync yield dependency that does nothing: what ``SessionDep`` costs FastAPI alone.
+
+    FastAPI runs a sync generator dependency in its thread pool, on entry and on exit, as it
+    does ``get_session``/``get_connection``; this measures those hops without a database.
+    """
+    yield None
+
+
+def create_app(database_url: str = "", *, dependency: bool = False, **_: object) -> FastAPI:
+    """The floor app (``database_url`` is accepted and ignored, like the apps' signature).
+
+    With ``dependency=True`` every todo route also runs ``session_stand_in``.
+    """
     app = FastAPI(
         title="Todo API (framework floor)", version=API_VERSION, description=API_DESCRIPTION
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(health_router)
-    app.include_router(router)
+    app.include_router(router, dependencies=[Depends(session_stand_in)] if dependency else None)
     return app
 
 

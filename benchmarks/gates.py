@@ -109,7 +109,8 @@ def query_count_gate(timings: Sequence[Timing], backend: str) -> Gate:
         f"{core[(t.layer, t.operation)]:g}"
         for t in timings
         if t.backend == backend
-        and t.rung not in ("core", "floor")
+        and t.rung != "core"
+        and not t.rung.startswith("floor")
         and (t.layer, t.operation) in core
         and t.queries_per_operation is not None
         and t.queries_per_operation != core[(t.layer, t.operation)]

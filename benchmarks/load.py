@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import math
 import shutil
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,11 @@ SUBPROCESS_SLACK_S = 60.0  # on top of the run's own length, before the parent g
 class RequestMix:
     """What to send: one method and body, to paths taken in turn.
 
-    Worker ``w`` sends, as its ``n``-th request, the path ``paths[(w + n) % len(paths)]``:
-    each connection cycles over every path (e.g. every seeded id), starting at a different
-    one so the connections do not all ask for the same row at once. A plain description
-    rather than an arbitrary callable, so that it can be turned into wrk's Lua as well.
+    The connections take the paths in turn, together (see ``drive``): every path is sent once
+    before any is sent again, so the connections do not all ask for the same row at once and
+    a DELETE mix never deletes an id twice. ``request(w, n)`` gives the ``(w + n)``-th path.
+    A plain description rather than an arbitrary callable, so that it can be turned into
+    wrk's Lua as well.
     """
 
     method: str
@@ -390,17 +392,20 @@ class Recorder:
 
 
 async def drive(
-    worker: int,
+    turn: Iterator[int],
     connection: Connection,
     requests: list[bytes],
     recorder: Recorder,
     timeout_s: float,
 ) -> None:
-    """One closed loop: send, await the response, repeat until the window closes."""
-    counter = 0
+    """One closed loop: send, await the response, repeat until the window closes.
+
+    ``turn`` is shared by every connection (one event loop, so no locking): together they
+    take the requests in turn, as wrk's single thread does, so a DELETE mix over fresh ids
+    never sends the same id twice until the whole list has been used.
+    """
     while (started := time.perf_counter()) < recorder.end:
-        request = requests[(worker + counter) % len(requests)]
-        counter += 1
+        request = requests[next(turn) % len(requests)]
         try:
             async with asyncio.timeout(timeout_s):
                 status = await connection.exchange(request)
@@ -424,10 +429,11 @@ async def generate(config: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*(connection.open() for connection in connections))
         measure_start = time.perf_counter() + config["warmup_s"]
         recorder = Recorder(measure_start, measure_start + config["duration_s"])
+        turn = itertools.count()
         await asyncio.gather(
             *(
-                drive(worker, connection, requests, recorder, config["timeout_s"])
-                for worker, connection in enumerate(connections)
+                drive(turn, connection, requests, recorder, config["timeout_s"])
+                for connection in connections
             )
         )
     finally:

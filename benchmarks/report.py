@@ -196,7 +196,7 @@ def query_cell(timing: Timing | None, core: Timing | None) -> str:
         return MISSING
     count = timing.queries_per_operation
     text = format_count(count)
-    if timing.rung == "floor" or core is None or core.queries_per_operation is None:
+    if timing.rung.startswith("floor") or core is None or core.queries_per_operation is None:
         return text
     differs = not math.isclose(count, core.queries_per_operation, rel_tol=1e-9, abs_tol=1e-9)
     return text + WARNING_MARK if differs else text

@@ -8,8 +8,10 @@ from benchmarks.measure import Variant
 from benchmarks.results import Ratio, Timing
 from benchmarks.stats import bootstrap_median_interval, make_ratio
 
-EXTRA_RATIOS = {"orm": ("raw",), "floor": ()}
-"""Ratios reported besides the one against a rung's baseline (orm/raw: the whole ladder)."""
+EXTRA_RATIOS = {"orm": ("raw",), "core": ("floor+dependency",)}
+"""Ratios reported besides the one against a rung's baseline, where both exist: orm/raw
+(the whole data-layer ladder) and core/floor+dependency (the data layer's share of a
+request once FastAPI's dependency hops are counted on both sides)."""
 
 
 def timings_from_variants(
