@@ -29,7 +29,7 @@ from benchmarks.results import LoadRun, Timing
 from benchmarks.workloads import WORKLOADS
 
 PROFILED_OPERATIONS = ("get_one", "list_20", "list_1000")
-PROFILE_CALLS = {"get_one": 400, "list_20": 200, "list_1000": 10}
+PROFILE_CALLS = {"get_one": 400, "list_20": 200, "list_1000": 40}
 GAPS = (("orm", "core"), ("core", "raw"))
 
 # (family, substrings of the function's file or name), first match wins
@@ -158,7 +158,9 @@ def data_layer_breakdown(
                 for family in families
             }
             profiled_gap = sum(differences.values())
-            scale = gap / profiled_gap if profiled_gap > 0 else 0.0
+            # Shares come from the profile; when the profile saw no gap at all (its own noise
+            # hid it) nothing can be attributed and the whole gap is reported as unexplained.
+            scale = gap / profiled_gap if profiled_gap > 0 and gap > 0 else 0.0
             parts = [
                 {"name": family, "us": round(difference * scale, 2), "source": "cProfile own time"}
                 for family, difference in sorted(
@@ -173,7 +175,9 @@ def data_layer_breakdown(
                     "gap": f"{upper} − {lower} (data layer)",
                     "gap_us": round(gap, 2),
                     "parts": parts,
-                    "unexplained_us": round(differences.get(UNEXPLAINED, 0.0) * scale, 2),
+                    "unexplained_us": round(
+                        differences.get(UNEXPLAINED, 0.0) * scale if scale else gap, 2
+                    ),
                 }
             )
     return items

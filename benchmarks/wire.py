@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
-from sqlalchemy import insert, select
-
 from benchmarks.database import BenchDatabase
 from benchmarks.load import LoadStats, RequestMix, choose_generator, run_load
 from benchmarks.results import LoadRun
 from benchmarks.servers import Server, available_cpus, free_port, serve
 from benchmarks.stats import bootstrap_median_interval, interleaved_schedule, make_ratio
-from benchmarks.workloads import HOT_IDS
-from todo_contract.clock import utc_now
-from todo_contract.table import todos
+from benchmarks.workloads import HOT_IDS, rows_to_delete
 
 SERVER_MODULES = {"floor": "benchmarks.floor", "core": "core_app", "orm": "orm_app"}
 RATIO_AGAINST = {"core": "floor", "orm": "core"}
@@ -78,27 +74,6 @@ def servers(
         yield running
 
 
-def _rows_to_delete(bench: BenchDatabase, count: int) -> list[int]:
-    now = utc_now()
-    rows = [
-        {
-            "title": bench.next_title(),
-            "completed": False,
-            "priority": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for _ in range(count)
-    ]
-    with bench.write_engine.begin() as connection:
-        connection.execute(insert(todos), rows)
-        return list(
-            connection.execute(
-                select(todos.c.id).where(todos.c.id > bench.seeded_ids[-1]).order_by(todos.c.id)
-            ).scalars()
-        )
-
-
 def request_mix(
     bench: BenchDatabase, endpoint: str, app: str, delete_rows: int = 5000
 ) -> RequestMix:
@@ -124,7 +99,7 @@ def request_mix(
     if endpoint == "delete":
         if app == "floor":
             return RequestMix("DELETE", tuple(hot))
-        fresh = _rows_to_delete(bench, delete_rows)
+        fresh = rows_to_delete(bench, delete_rows)
         return RequestMix("DELETE", tuple(f"/todos/{todo_id}" for todo_id in fresh))
     raise ValueError(f"no HTTP endpoint for {endpoint!r}")
 

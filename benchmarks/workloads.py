@@ -49,7 +49,8 @@ def _updates(bench: BenchDatabase, count: int) -> list[Any]:
     return [(todo_id, {"priority": n % 7}) for n, todo_id in enumerate(_hot_ids(bench, count))]
 
 
-def _rows_to_delete(bench: BenchDatabase, count: int) -> list[Any]:
+def rows_to_delete(bench: BenchDatabase, count: int) -> list[Any]:
+    """Insert ``count`` rows (untimed) and return their ids, for DELETEs to remove."""
     now = utc_now()
     values = [
         {
@@ -81,6 +82,6 @@ WORKLOADS: dict[str, Workload] = {
     "count": Workload(_nothing),
     "create": Workload(_new_todos, adds_rows=True),
     "update": Workload(_updates),
-    "delete": Workload(_rows_to_delete, adds_rows=True),
+    "delete": Workload(rows_to_delete, adds_rows=True),
     "seed_1000": Workload(_batches_of_1000, adds_rows=True),
 }
