@@ -143,10 +143,17 @@ def conclusions(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[str]
             t for t in timings if t.backend == backend and t.layer == "asgi" and t.rung == "core"
         ]
         for timing in asgi:
-            ratio = _ratio(timing, "floor")
-            if ratio is not None and timing.operation in ("get_one", "list_20"):
-                lines.append(
-                    f"{backend}, whole request in process, {timing.operation}: the Core app takes "
-                    f"{_show(ratio)}× the framework floor — the data layer's share of a request."
+            bare, with_dependency = _ratio(timing, "floor"), _ratio(timing, "floor+dependency")
+            if bare is None or timing.operation not in ("get_one", "list_20"):
+                continue
+            line = (
+                f"{backend}, whole request in process, {timing.operation}: the Core app takes "
+                f"{_show(bare)}× the framework floor"
+            )
+            if with_dependency is not None:
+                line += (
+                    f", and {_show(with_dependency)}× the floor with a do-nothing yield "
+                    "dependency (the rest is its data layer)"
                 )
+            lines.append(line + ".")
     return lines
