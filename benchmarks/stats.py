@@ -196,7 +196,7 @@ class Change:
 class _Figure:
     """One comparable figure of a report: a bootstrapped timing or a single load sample."""
 
-    kind: str  # "timing", "requests_per_s" or "p99"
+    kind: str  # "timing", "ratio", "requests_per_s" or "p99"
     value: float
     low: float
     high: float
@@ -223,6 +223,25 @@ def _figures(report: Mapping[str, Any]) -> dict[str, _Figure]:
                 float(interval["high"]),
             ),
         )
+        for ratio in timing.get("ratios", []):
+            ratio_key = "/".join(
+                [
+                    str(timing["layer"]),
+                    str(timing["backend"]),
+                    f"{ratio['numerator']}÷{ratio['denominator']}",
+                    str(timing["operation"]),
+                ]
+            )
+            bounds = ratio["interval"]
+            add(
+                ratio_key,
+                _Figure(
+                    "ratio",
+                    float(bounds["median"]),
+                    float(bounds["low"]),
+                    float(bounds["high"]),
+                ),
+            )
     for run in report.get("load", []):
         base = "/".join(
             ["load", str(run["backend"]), str(run["app"]), str(run["endpoint"])]
@@ -247,7 +266,7 @@ def _relative_change(old: float, new: float) -> float:
 def _compare(key: str, old: _Figure, new: _Figure) -> Change:
     """Judge one figure; the rule depends on whether it came from repeats or a single run."""
     change = _relative_change(old.value, new.value)
-    if old.kind == "timing":
+    if old.kind in ("timing", "ratio"):
         # Non-overlapping 95% intervals: conservative (it misses some real changes) but it
         # never needs the two runs' samples to be comparable as one population.
         significant = new.low > old.high or new.high < old.low
@@ -308,7 +327,9 @@ def _verdict(change: Change) -> str:
         return "REGRESSION"
     if not change.significant:
         return "~"
-    return "better" if change.key.startswith("load/") else "faster"
+    if change.key.startswith("load/"):
+        return "better"
+    return "lower" if "÷" in change.key else "faster"
 
 
 def _number(value: float) -> str:

@@ -422,3 +422,34 @@ def test_a_change_table_of_a_real_comparison_names_the_regression() -> None:
     table = format_change_table(compare_reports(old, new))
     assert "REGRESSION" in table
     assert "data/sqlite/orm/get_one" in table
+
+
+def _with_ratio(median: float, low: float, high: float) -> dict[str, Any]:
+    entry = timing("get_one", 100.0, 90.0, 110.0)
+    entry["ratios"] = [
+        {
+            "numerator": "orm",
+            "denominator": "core",
+            "interval": {"median": median, "low": low, "high": high},
+            "significant": True,
+        }
+    ]
+    return entry
+
+
+def test_a_ratio_that_grew_beyond_its_interval_is_compared_and_flagged() -> None:
+    changes = by_key(
+        compare_reports(report([_with_ratio(2.0, 1.9, 2.1)]), report([_with_ratio(2.6, 2.5, 2.7)]))
+    )
+    ratio = changes["data/sqlite/orm÷core/get_one"]
+    assert ratio.old == 2.0
+    assert ratio.new == 2.6
+    assert ratio.regression
+    assert not changes["data/sqlite/orm/get_one"].significant
+
+
+def test_a_ratio_within_its_interval_is_not_significant() -> None:
+    changes = by_key(
+        compare_reports(report([_with_ratio(2.0, 1.8, 2.2)]), report([_with_ratio(2.1, 1.9, 2.3)]))
+    )
+    assert not changes["data/sqlite/orm÷core/get_one"].significant
