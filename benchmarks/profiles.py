@@ -62,8 +62,8 @@ QUICK = Profile(
 DEFAULT = Profile(
     name="default",
     operations=EVERY_OPERATION,
-    data=Plan(repeats=5, warmups=1, sample_seconds=0.03),
-    asgi=Plan(repeats=5, warmups=1, sample_seconds=0.03),
+    data=Plan(repeats=7, warmups=1, sample_seconds=0.02),
+    asgi=Plan(repeats=7, warmups=1, sample_seconds=0.02),
     wire=WirePlan(
         configs=_configs(
             ladder=("get_one", "list_20", "create"),
@@ -72,8 +72,8 @@ DEFAULT = Profile(
             other_level=16,
         ),
         repeats=5,
-        duration_s=0.3,
-        warmup_s=0.1,
+        duration_s=0.25,
+        warmup_s=0.08,
     ),
 )
 
