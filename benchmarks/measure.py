@@ -65,26 +65,41 @@ def run_interleaved(
     A group holds the variants that are compared with each other (the rungs of one
     operation); each repeat goes through every group, its variants in a fresh order.
     """
-    ks: dict[tuple[str, str], int] = {}
     per_group_k = [operations_per_sample(group, plan) for group in groups]
-    for group, k in zip(groups, per_group_k, strict=True):
-        for variant in group:
-            ks[variant.key] = k
+    ks = {variant.key: k for group, k in zip(groups, per_group_k, strict=True) for variant in group}
+    # Everything alive now (modules, apps, engines) moves out of the collector's sight, so a
+    # collection during a sample only walks what the sample itself allocated.
+    gc.collect()
+    gc.freeze()
+    try:
+        _run_repeats(groups, per_group_k, plan, seed, on_sample)
+    finally:
+        gc.unfreeze()
+    return ks
+
+
+def _run_repeats(
+    groups: Sequence[Sequence[Variant]],
+    per_group_k: Sequence[int],
+    plan: Plan,
+    seed: int,
+    on_sample: Callable[[], None] | None,
+) -> None:
+    """Take every sample: warm-ups first (discarded), then the measured repeats."""
     orders = [
         interleaved_schedule(list(range(len(group))), plan.warmups + plan.repeats, seed=seed + i)
         for i, group in enumerate(groups)
     ]
     for repeat in range(plan.warmups + plan.repeats):
         for group, k, order in zip(groups, per_group_k, orders, strict=True):
+            gc.collect()  # once per group and repeat: a full collection can cost milliseconds
             for index in order[repeat]:
                 variant = group[index]
-                gc.collect()
                 elapsed = variant.sample(k)
                 if repeat >= plan.warmups:
                     variant.samples.append(elapsed / k * 1e6)
                 if on_sample is not None:
                     on_sample()
-    return ks
 
 
 def timed(function: Callable[[Any], Any], arguments: Sequence[Any]) -> float:

@@ -62,8 +62,8 @@ QUICK = Profile(
 DEFAULT = Profile(
     name="default",
     operations=EVERY_OPERATION,
-    data=Plan(repeats=7, warmups=1, sample_seconds=0.02),
-    asgi=Plan(repeats=7, warmups=1, sample_seconds=0.02),
+    data=Plan(repeats=15, warmups=2, sample_seconds=0.02),
+    asgi=Plan(repeats=15, warmups=2, sample_seconds=0.02),
     wire=WirePlan(
         configs=_configs(
             ladder=("get_one", "list_20", "create"),
