@@ -48,7 +48,8 @@ def git_commit() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # reports/ is where runs write; a changed report is not a change to what ran
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!reports"],
             cwd=root,
             capture_output=True,
             text=True,
