@@ -72,8 +72,8 @@ DEFAULT = Profile(
             other_level=16,
         ),
         repeats=5,
-        duration_s=0.25,
-        warmup_s=0.08,
+        duration_s=0.2,
+        warmup_s=0.06,
     ),
 )
 
