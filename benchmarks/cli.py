@@ -23,6 +23,7 @@ import core_app
 import orm_app
 from benchmarks import asgi_layer, data_layer
 from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
+from benchmarks.ceiling import measure_ceiling
 from benchmarks.database import BACKENDS, bench_database, fresh_url, temporary_workdir
 from benchmarks.environment import database_version, environment
 from benchmarks.gates import query_count_gate, same_answers_gate
@@ -31,6 +32,7 @@ from benchmarks.profiles import PROFILES, Profile
 from benchmarks.registry import load_rungs
 from benchmarks.report import print_summary, write_report
 from benchmarks.results import SCHEMA_VERSION, Gate, LoadRun, Report, Timing
+from benchmarks.servers import available_cpus
 from benchmarks.stats import compare_reports, format_change_table, unmatched_keys
 from benchmarks.targets import check_targets, conclusions
 from benchmarks.wire import measure_wire
@@ -171,7 +173,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     load: list[LoadRun] = []
     breakdown: list[dict[str, object]] = []
     versions: dict[str, str] = {}
+    ceiling: float | None = None
     with temporary_workdir() as workdir, progress_bar(console) as progress:
+        if "wire" in args.layer_set:
+            cpus = available_cpus()
+            ceiling = measure_ceiling(
+                workdir,
+                generator=generator,
+                server_cpu=cpus[0] if len(cpus) > 1 else None,
+                load_cpu=cpus[1] if len(cpus) > 1 else None,
+                duration_s=max(profile.wire.duration_s, 0.5),
+                warmup_s=profile.wire.warmup_s,
+            )
         for backend in args.backends:
             result = measure_backend(
                 backend, profile, args.layer_set, workdir, progress, args.generator
@@ -203,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for c in profile.wire.configs
                 ],
             },
+            "load_generator_ceiling_rps": ceiling,
             "elapsed_s": round(time.monotonic() - started, 1),
         },
         gates=gates,

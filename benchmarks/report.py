@@ -239,7 +239,10 @@ def _load_row(run: LoadRun) -> list[object]:
 
 
 def _load_backend(
-    runs: Sequence[LoadRun], backend: str, chart_files: Mapping[str, str]
+    runs: Sequence[LoadRun],
+    backend: str,
+    chart_files: Mapping[str, str],
+    ceiling_rps: float | None = None,
 ) -> list[str]:
     endpoints = ordered_operations(r.endpoint for r in runs)
     ordered = sorted(
@@ -252,6 +255,15 @@ def _load_backend(
     generators = sorted({r.generator for r in runs})
     noun = "Load generator" if len(generators) == 1 else "Load generators"
     lines += [f"{noun}: {', '.join(generators)}.", ""]
+    if ceiling_rps:
+        best = max(r.requests_per_s for r in runs)
+        lines += [
+            f"Its ceiling: {format_us(ceiling_rps)} requests/s at c16 against a server that "
+            f"only answers, {ceiling_rps / best:.1f}× the most any app served here "
+            f"({format_us(best)} requests/s): the figures above measure the apps, not the "
+            "generator.",
+            "",
+        ]
     return lines + _chart_lines(load_title(backend), chart_files)
 
 
@@ -262,7 +274,10 @@ def _load(report: Report, chart_files: Mapping[str, str]) -> list[str]:
     lines: list[str] = []
     for backend in ordered_backends(r.backend for r in report.load):
         runs = [r for r in report.load if r.backend == backend]
-        lines += _load_backend(runs, backend, chart_files)
+        ceiling = report.settings.get("load_generator_ceiling_rps")
+        lines += _load_backend(
+            runs, backend, chart_files, ceiling if isinstance(ceiling, int | float) else None
+        )
     return lines
 
 

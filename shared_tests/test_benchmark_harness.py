@@ -135,6 +135,8 @@ def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     assert apps == {(app, level) for app in ("floor", "core", "orm") for level in (1, 4)}
     assert all(run["errors"] == 0 and run["requests"] > 0 for run in report["load"])
     assert report["breakdown"] and report["targets"] and report["conclusions"]
+    assert report["settings"]["load_generator_ceiling_rps"] > 0
+    assert "× the most any app served here" in (first / "report.md").read_text()
     markdown = (first / "report.md").read_text()
     for heading in (
         "## Gates",
