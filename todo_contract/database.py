@@ -82,11 +82,9 @@ def create_database_engine(database_url: str, settings: Settings | None = None) 
     # A server can restart under us: test each pooled connection before use, and
     # recycle connections before MariaDB's wait_timeout closes them from its side.
     connect_args: dict[str, Any] = {"connect_timeout": 5}
-    engine = create_engine(
+    return create_engine(
         url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **pool
     )
-    _WRITE_VIEWS[engine] = engine.execution_options(**{WRITE_OPTION: True})
-    return engine
 
 
 _WRITE_VIEWS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()

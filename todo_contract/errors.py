@@ -78,7 +78,7 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = json_safe(jsonable_encoder(json_safe(list(exc.errors()))))
+    errors = json_safe(jsonable_encoder(list(exc.errors())))
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
