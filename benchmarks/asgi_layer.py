@@ -13,7 +13,6 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -27,7 +26,7 @@ from benchmarks.measure import Plan, Variant, run_interleaved
 from benchmarks.registry import OPERATIONS
 from benchmarks.results import Timing
 from benchmarks.summary import timings_from_variants
-from benchmarks.workloads import WORKLOADS
+from benchmarks.workloads import WORKLOADS, hot_ids, rows_to_delete
 
 APPS: dict[str, Callable[..., FastAPI]] = {
     "floor": floor.create_app,
@@ -50,24 +49,22 @@ Request = tuple[str, str, bytes | None]
 def requests_for(bench: BenchDatabase, operation: str, k: int, app: str) -> list[Request]:
     """The ``k`` HTTP requests that perform ``operation`` on ``app``."""
     method, template = OPERATIONS[operation].http or ("GET", "/")
-    is_floor = app.startswith("floor")
-    arguments = WORKLOADS[operation].arguments(bench, k) if not is_floor else None
-    if operation in ("get_one", "update", "delete") and is_floor:
-        arguments = WORKLOADS["get_one"].arguments(bench, k)
+    if "{id}" not in template:
+        ids: list[int | None] = [None] * k
+    elif operation == "delete" and not app.startswith("floor"):
+        ids = list(rows_to_delete(bench, k))  # the floor deletes nothing: it reuses hot ids
+    else:
+        ids = list(hot_ids(bench, k))
     requests: list[Request] = []
-    for index in range(k):
-        argument: Any = arguments[index] if arguments is not None else None
+    for index, todo_id in enumerate(ids):
+        path = template.format(id=todo_id)
         if operation == "create":
             body = json.dumps({"title": f"created over ASGI {index}", "priority": 1}).encode()
-            requests.append((method, template, body))
+            requests.append((method, path, body))
         elif operation == "update":
-            todo_id = argument[0] if isinstance(argument, tuple) else argument
-            body = json.dumps({"priority": index % 7}).encode()
-            requests.append((method, template.format(id=todo_id), body))
-        elif "{id}" in template:
-            requests.append((method, template.format(id=argument), None))
+            requests.append((method, path, json.dumps({"priority": index % 7}).encode()))
         else:
-            requests.append((method, template, None))
+            requests.append((method, path, None))
     return requests
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -137,11 +138,7 @@ def measure_backend(
         if "wire" in layers:
             runs = sum(len(config.apps) for config in profile.wire.configs)
             task = progress.add_task(f"{backend}: over the wire", total=runs * profile.wire.repeats)
-            plan = profile.wire
-            if generator != plan.generator:
-                from dataclasses import replace
-
-                plan = replace(plan, generator=generator)
+            plan = replace(profile.wire, generator=generator)
             load += measure_wire(bench, plan, workdir, on_run=lambda: progress.advance(task))
         breakdown: list[dict[str, object]] = []
         if "data" in layers:
@@ -186,9 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warmup_s=profile.wire.warmup_s,
             )
         for backend in args.backends:
-            result = measure_backend(
-                backend, profile, args.layer_set, workdir, progress, args.generator
-            )
+            result = measure_backend(backend, profile, args.layer_set, workdir, progress, generator)
             gates += result[0]
             timings += result[1]
             load += result[2]
@@ -203,10 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "backends": args.backends,
             "layers": sorted(args.layer_set),
             "load_generator": generator,
-            "data_plan": vars(profile.data)
-            if hasattr(profile.data, "__dict__")
-            else str(profile.data),
-            "asgi_plan": str(profile.asgi),
+            "data_plan": asdict(profile.data),
+            "asgi_plan": asdict(profile.asgi),
             "wire": {
                 "repeats": profile.wire.repeats,
                 "duration_s": profile.wire.duration_s,

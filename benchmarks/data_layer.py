@@ -56,26 +56,13 @@ def queries_per_operation(bench: BenchDatabase, rung: Rung, operation: str) -> f
     function = rung.implementations[operation]
     workload = WORKLOADS[operation]
     arguments: list[Any] = workload.arguments(bench, COUNTED_OPERATIONS)
-    if rung.name == "raw":
-        raw = driver(bench)
-        with_counter = raw.counter
-        from benchmarks.counting import StatementCounter
-
-        raw.counter = StatementCounter()
-        try:
-            for argument in arguments:
-                function(bench, argument)
-            counted = raw.counter.count
-        finally:
-            raw.counter = with_counter
-    else:
-        with counting_engine(bench.engine) as counter:
-            for argument in arguments:
-                function(bench, argument)
-        counted = counter.count
+    counting = driver(bench).counting() if rung.name == "raw" else counting_engine(bench.engine)
+    with counting as counter:
+        for argument in arguments:
+            function(bench, argument)
     if workload.adds_rows:
         bench.remove_rows_after_seed()
-    return counted / COUNTED_OPERATIONS
+    return counter.count / COUNTED_OPERATIONS
 
 
 def measure_data_layer(

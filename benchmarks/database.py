@@ -80,16 +80,24 @@ def fresh_url(backend: str, workdir: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
         return
-    name = f"todo_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url(backend), isolation_level="AUTOCOMMIT")
-    quoted = f'"{name}"' if backend == "postgresql" else f"`{name}`"
-    charset = "" if backend == "postgresql" else " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    with scratch_database(server_url(backend), f"todo_bench_{uuid.uuid4().hex[:12]}") as url:
+        yield url
+
+
+@contextmanager
+def scratch_database(admin_url: str, name: str) -> Iterator[str]:
+    """Create database ``name`` on the PostgreSQL or MariaDB server behind ``admin_url``,
+    yield its URL, and drop it afterwards (even if connections to it are still open)."""
+    postgresql = make_url(admin_url).get_backend_name() == "postgresql"
+    quoted = f'"{name}"' if postgresql else f"`{name}`"
+    charset = "" if postgresql else " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f"CREATE DATABASE {quoted}{charset}"))
-        yield make_url(server_url(backend)).set(database=name).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        force = " WITH (FORCE)" if backend == "postgresql" else ""
+        force = " WITH (FORCE)" if postgresql else ""
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {quoted}{force}"))
         admin.dispose()

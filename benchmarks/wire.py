@@ -20,7 +20,7 @@ from benchmarks.load import LoadStats, RequestMix, choose_generator, run_load
 from benchmarks.results import LoadRun
 from benchmarks.servers import Server, available_cpus, free_port, serve
 from benchmarks.stats import bootstrap_median_interval, interleaved_schedule, make_ratio
-from benchmarks.workloads import HOT_IDS, rows_to_delete
+from benchmarks.workloads import hot_ids, rows_to_delete
 
 SERVER_MODULES = {"floor": "benchmarks.floor", "core": "core_app", "orm": "orm_app"}
 RATIO_AGAINST = {"core": "floor", "orm": "core"}
@@ -87,10 +87,7 @@ def request_mix(
     bench: BenchDatabase, endpoint: str, app: str, delete_rows: int = 5000
 ) -> RequestMix:
     """The requests that exercise ``endpoint`` (DELETE gets ``delete_rows`` fresh rows)."""
-    hot = [
-        f"/todos/{todo_id}"
-        for todo_id in bench.seeded_ids[:: max(1, len(bench.seeded_ids) // HOT_IDS)]
-    ]
+    hot = [f"/todos/{todo_id}" for todo_id in hot_ids(bench)]
     if endpoint == "get_one":
         return RequestMix.get(hot)
     if endpoint == "list_20":

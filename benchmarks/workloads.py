@@ -31,7 +31,8 @@ class Workload:
     adds_rows: bool = False
 
 
-def _hot_ids(bench: BenchDatabase, count: int) -> list[int]:
+def hot_ids(bench: BenchDatabase, count: int = HOT_IDS) -> list[int]:
+    """``count`` ids cycling over ``HOT_IDS`` seeded todos spread across the table."""
     step = max(1, len(bench.seeded_ids) // HOT_IDS)
     hot = bench.seeded_ids[::step][:HOT_IDS]
     return list(islice(cycle(hot), count))
@@ -46,7 +47,7 @@ def _new_todos(bench: BenchDatabase, count: int) -> list[Any]:
 
 
 def _updates(bench: BenchDatabase, count: int) -> list[Any]:
-    return [(todo_id, {"priority": n % 7}) for n, todo_id in enumerate(_hot_ids(bench, count))]
+    return [(todo_id, {"priority": n % 7}) for n, todo_id in enumerate(hot_ids(bench, count))]
 
 
 def rows_to_delete(bench: BenchDatabase, count: int) -> list[Any]:
@@ -75,7 +76,7 @@ def _batches_of_1000(bench: BenchDatabase, count: int) -> list[Any]:
 
 
 WORKLOADS: dict[str, Workload] = {
-    "get_one": Workload(_hot_ids),
+    "get_one": Workload(hot_ids),
     "list_20": Workload(_nothing),
     "list_1000": Workload(_nothing),
     "list_completed": Workload(_nothing),

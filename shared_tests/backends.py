@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from benchmarks.database import scratch_database
 from todo_contract.database import create_database_engine
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -66,25 +67,8 @@ def fresh_database(backend: str, tmp_path: Path, worker: str = "main") -> Iterat
         yield f"sqlite:///{tmp_path / 'todos.db'}"
         return
     name = f"todo_test_{worker}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(SERVER_URLS[backend], isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            if backend == "postgresql":
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            else:
-                connection.execute(
-                    text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-                )
-        yield (
-            make_url(SERVER_URLS[backend]).set(database=name).render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.connect() as connection:
-            if backend == "postgresql":
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            else:
-                connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
+    with scratch_database(SERVER_URLS[backend], name) as url:
+        yield url
 
 
 @contextmanager

@@ -103,6 +103,15 @@ class RawDriver:
         finally:
             cursor.close()
 
+    @contextmanager
+    def counting(self) -> Iterator[StatementCounter]:
+        """Count the statements sent meanwhile (the raw twin of ``counting_engine``)."""
+        self.counter = StatementCounter()
+        try:
+            yield self.counter
+        finally:
+            self.counter = None
+
     def time(self, value: datetime) -> Any:
         """A timestamp parameter: SQLite stores text in SQLAlchemy's format, others datetimes."""
         if self.backend == "sqlite":
