@@ -1,7 +1,7 @@
 """The framework floor: the same API surface with no database behind it.
 
-Same routes, parameters, request and response models, error handlers and body limit as the
-two apps, answering with todos built once in memory. What a request costs here is what
+Same routes, parameters, headers, request and response models, error handlers and middleware
+as the two apps, answering with todos built once in memory. What a request costs here is what
 FastAPI, Starlette, pydantic and the ASGI server cost before any data access; the distance
 from this floor to an app is what its data layer adds.
 """
@@ -12,12 +12,19 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, FastAPI, Response, status
 
-from todo_contract.app import API_DESCRIPTION, API_VERSION
-from todo_contract.body_limit import BodySizeLimit
+from todo_contract.app import API_DESCRIPTION, API_VERSION, install_middleware
 from todo_contract.clock import utc_now
 from todo_contract.errors import install_error_handlers, todo_not_found
+from todo_contract.etags import IfMatchDep, tag_response
 from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
-from todo_contract.routing import NOT_FOUND, TOO_LARGE, location
+from todo_contract.routing import (
+    CHANGED_SINCE,
+    CREATED,
+    NOT_FOUND,
+    TAGGED,
+    TOO_LARGE,
+    location,
+)
 from todo_contract.schemas import (
     HealthOk,
     TodoCount,
@@ -51,12 +58,12 @@ def _find(todo_id: int) -> TodoRead:
     return TODOS[todo_id - 1]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=TOO_LARGE)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | TOO_LARGE)
 def create_todo(body: TodoCreate, response: Response) -> TodoRead:
     """Validate the body, answer a todo (nothing is stored)."""
     todo = TodoRead(id=ROWS + 1, created_at=NOW, updated_at=NOW, **body.model_dump())
     response.headers["Location"] = location(todo.id)
-    return todo
+    return tag_response(response, todo)
 
 
 @router.get("")
@@ -72,28 +79,42 @@ def count_todos() -> TodoCount:
     return TodoCount(total=ROWS, completed=len(COMPLETED), pending=ROWS - len(COMPLETED))
 
 
-@router.get(TODO_PATH, responses=NOT_FOUND)
-def get_todo(todo_id: TodoId) -> TodoRead:
+@router.get(TODO_PATH, responses=TAGGED | NOT_FOUND)
+def get_todo(todo_id: TodoId, response: Response) -> TodoRead:
     """Index the in-memory list."""
-    return _find(todo_id)
+    return tag_response(response, _find(todo_id))
 
 
-@router.put(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
-def replace_todo(todo_id: TodoId, body: TodoReplace) -> TodoRead:
+def _merge(todo_id: int, changes: dict[str, object], precondition: IfMatchDep) -> TodoRead:
+    todo = _find(todo_id)
+    if precondition is not None:
+        precondition.check(todo.id, todo.updated_at)
+    return todo.model_copy(update=changes)
+
+
+@router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+def replace_todo(
+    todo_id: TodoId, body: TodoReplace, precondition: IfMatchDep, response: Response
+) -> TodoRead:
     """Merge and answer (nothing is stored)."""
-    return _find(todo_id).model_copy(update=body.model_dump())
+    return tag_response(response, _merge(todo_id, body.model_dump(), precondition))
 
 
-@router.patch(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
-def update_todo(todo_id: TodoId, body: TodoPatch) -> TodoRead:
+@router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+def update_todo(
+    todo_id: TodoId, body: TodoPatch, precondition: IfMatchDep, response: Response
+) -> TodoRead:
     """Merge and answer (nothing is stored)."""
-    return _find(todo_id).model_copy(update=body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    return tag_response(response, _merge(todo_id, changes, precondition))
 
 
-@router.delete(TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_todo(todo_id: TodoId) -> Response:
+@router.delete(
+    TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | CHANGED_SINCE
+)
+def delete_todo(todo_id: TodoId, precondition: IfMatchDep) -> Response:
     """Answer 204 (nothing is deleted)."""
-    _find(todo_id)
+    _merge(todo_id, {}, precondition)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -124,7 +145,7 @@ def create_app(database_url: str = "", *, dependency: bool = False, **_: object)
         title="Todo API (framework floor)", version=API_VERSION, description=API_DESCRIPTION
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit)
+    install_middleware(app)
     app.include_router(health_router)
     app.include_router(router, dependencies=[Depends(session_stand_in)] if dependency else None)
     return app

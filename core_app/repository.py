@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from core_app import queries
 from todo_contract.clock import next_updated_at, utc_now
+from todo_contract.etags import IfMatch
 from todo_contract.params import TodoFilter
+from todo_contract.retry import retry_conflicts
 from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
 
 
+@retry_conflicts
 def create_todo(connection: Connection, data: TodoCreate) -> TodoRead:
     """Insert a todo; its id comes back from ``RETURNING``."""
     values = {**data.model_dump(), "created_at": utc_now()}
@@ -49,16 +52,24 @@ def count_todos(connection: Connection) -> TodoCount:
     return TodoCount(total=total, completed=int(completed), pending=total - int(completed))
 
 
-def update_todo(connection: Connection, todo_id: int, changes: dict[str, Any]) -> TodoRead | None:
+@retry_conflicts
+def update_todo(
+    connection: Connection,
+    todo_id: int,
+    changes: dict[str, Any],
+    precondition: IfMatch | None = None,
+) -> TodoRead | None:
     """Apply ``changes`` to a todo (all fields for PUT, the sent ones for PATCH).
 
     The row is read ``FOR UPDATE`` (on SQLite the transaction already holds the write lock), so
-    two concurrent updates of one todo take turns instead of overwriting each other.
+    two concurrent updates of one todo take turns instead of overwriting each other, and an
+    ``If-Match`` precondition is checked against the version that is about to change.
     """
-    select_for_update = queries.SELECT_TODO_FOR_UPDATE[connection.dialect.name]
-    row = connection.execute(select_for_update, {"id": todo_id}).first()
+    row = _select_for_update(connection, todo_id)
     if row is None:
         return None
+    if precondition is not None:
+        precondition.check(row.id, row.updated_at)
     todo = {**row._asdict(), **changes}
     todo["updated_at"] = next_updated_at(row.updated_at)
     connection.execute(queries.UPDATE_TODO, todo)
@@ -66,8 +77,23 @@ def update_todo(connection: Connection, todo_id: int, changes: dict[str, Any]) -
     return TodoRead.model_validate(todo)
 
 
-def delete_todo(connection: Connection, todo_id: int) -> bool:
-    """Delete a todo in one statement; False when there was none."""
+@retry_conflicts
+def delete_todo(connection: Connection, todo_id: int, precondition: IfMatch | None = None) -> bool:
+    """Delete a todo in one statement; False when there was none.
+
+    With an ``If-Match`` precondition the row is first read ``FOR UPDATE`` and checked.
+    """
+    if precondition is not None:
+        row = _select_for_update(connection, todo_id)
+        if row is None:
+            return False
+        precondition.check(row.id, row.updated_at)
     result = connection.execute(queries.DELETE_TODO, {"id": todo_id})
     connection.commit()
     return bool(result.rowcount)
+
+
+def _select_for_update(connection: Connection, todo_id: int) -> Row[Any] | None:
+    """The todo's row, locked until the transaction ends (SQLite: already write-locked)."""
+    select_for_update = queries.SELECT_TODO_FOR_UPDATE[connection.dialect.name]
+    return connection.execute(select_for_update, {"id": todo_id}).first()

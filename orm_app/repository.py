@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 
 from orm_app.models import Todo
 from todo_contract.clock import next_updated_at, utc_now
+from todo_contract.etags import IfMatch
 from todo_contract.params import TodoFilter
+from todo_contract.retry import retry_conflicts
 from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
 
 
+@retry_conflicts
 def create_todo(session: Session, data: TodoCreate) -> TodoRead:
     """Insert a todo; its id comes back from the INSERT."""
     now = utc_now()
@@ -51,15 +54,21 @@ def count_todos(session: Session) -> TodoCount:
     return TodoCount(total=total, completed=int(completed), pending=total - int(completed))
 
 
-def update_todo(session: Session, todo_id: int, changes: dict[str, Any]) -> TodoRead | None:
+@retry_conflicts
+def update_todo(
+    session: Session, todo_id: int, changes: dict[str, Any], precondition: IfMatch | None = None
+) -> TodoRead | None:
     """Apply ``changes`` to a todo (all fields for PUT, the sent ones for PATCH).
 
     The row is read ``FOR UPDATE`` (on SQLite the transaction already holds the write lock), so
-    two concurrent updates of one todo take turns instead of overwriting each other.
+    two concurrent updates of one todo take turns instead of overwriting each other, and an
+    ``If-Match`` precondition is checked against the version that is about to change.
     """
     todo = session.get(Todo, todo_id, with_for_update=True)
     if todo is None:
         return None
+    if precondition is not None:
+        precondition.check(todo.id, todo.updated_at)
     for field, value in changes.items():
         setattr(todo, field, value)
     todo.updated_at = next_updated_at(todo.updated_at)
@@ -67,8 +76,17 @@ def update_todo(session: Session, todo_id: int, changes: dict[str, Any]) -> Todo
     return TodoRead.model_validate(todo)
 
 
-def delete_todo(session: Session, todo_id: int) -> bool:
-    """Delete a todo in one statement; False when there was none."""
+@retry_conflicts
+def delete_todo(session: Session, todo_id: int, precondition: IfMatch | None = None) -> bool:
+    """Delete a todo in one statement; False when there was none.
+
+    With an ``If-Match`` precondition the row is first read ``FOR UPDATE`` and checked.
+    """
+    if precondition is not None:
+        todo = session.get(Todo, todo_id, with_for_update=True)
+        if todo is None:
+            return False
+        precondition.check(todo.id, todo.updated_at)
     result = session.execute(delete(Todo).where(Todo.id == todo_id))
     session.commit()
     return bool(cast(CursorResult[Any], result).rowcount)

@@ -7,19 +7,27 @@ from fastapi import APIRouter, Response, status
 from orm_app import repository
 from orm_app.db import SessionDep
 from todo_contract.errors import todo_not_found
+from todo_contract.etags import IfMatchDep, tag_response
 from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
-from todo_contract.routing import NOT_FOUND, TOO_LARGE, location
+from todo_contract.routing import (
+    CHANGED_SINCE,
+    CREATED,
+    NOT_FOUND,
+    TAGGED,
+    TOO_LARGE,
+    location,
+)
 from todo_contract.schemas import TodoCount, TodoCreate, TodoPatch, TodoRead, TodoReplace
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=TOO_LARGE)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | TOO_LARGE)
 def create_todo(body: TodoCreate, session: SessionDep, response: Response) -> TodoRead:
-    """Create a todo; ``Location`` gives its path."""
+    """Create a todo; ``Location`` gives its path and ``ETag`` its version."""
     todo = repository.create_todo(session, body)
     response.headers["Location"] = location(todo.id)
-    return todo
+    return tag_response(response, todo)
 
 
 @router.get("")
@@ -34,36 +42,51 @@ def count_todos(session: SessionDep) -> TodoCount:
     return repository.count_todos(session)
 
 
-@router.get(TODO_PATH, responses=NOT_FOUND)
-def get_todo(todo_id: TodoId, session: SessionDep) -> TodoRead:
-    """Get one todo."""
+@router.get(TODO_PATH, responses=TAGGED | NOT_FOUND)
+def get_todo(todo_id: TodoId, session: SessionDep, response: Response) -> TodoRead:
+    """Get one todo, with its version in ``ETag``."""
     todo = repository.get_todo(session, todo_id)
     if todo is None:
         raise todo_not_found(todo_id)
-    return todo
+    return tag_response(response, todo)
 
 
-@router.put(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
-def replace_todo(todo_id: TodoId, body: TodoReplace, session: SessionDep) -> TodoRead:
+@router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+def replace_todo(
+    todo_id: TodoId,
+    body: TodoReplace,
+    precondition: IfMatchDep,
+    session: SessionDep,
+    response: Response,
+) -> TodoRead:
     """Replace a todo's title, completed and priority."""
-    todo = repository.update_todo(session, todo_id, body.model_dump())
+    todo = repository.update_todo(session, todo_id, body.model_dump(), precondition)
     if todo is None:
         raise todo_not_found(todo_id)
-    return todo
+    return tag_response(response, todo)
 
 
-@router.patch(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
-def update_todo(todo_id: TodoId, body: TodoPatch, session: SessionDep) -> TodoRead:
+@router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+def update_todo(
+    todo_id: TodoId,
+    body: TodoPatch,
+    precondition: IfMatchDep,
+    session: SessionDep,
+    response: Response,
+) -> TodoRead:
     """Change only the fields sent."""
-    todo = repository.update_todo(session, todo_id, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    todo = repository.update_todo(session, todo_id, changes, precondition)
     if todo is None:
         raise todo_not_found(todo_id)
-    return todo
+    return tag_response(response, todo)
 
 
-@router.delete(TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_todo(todo_id: TodoId, session: SessionDep) -> Response:
+@router.delete(
+    TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | CHANGED_SINCE
+)
+def delete_todo(todo_id: TodoId, precondition: IfMatchDep, session: SessionDep) -> Response:
     """Delete a todo."""
-    if not repository.delete_todo(session, todo_id):
+    if not repository.delete_todo(session, todo_id, precondition):
         raise todo_not_found(todo_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,6 +4,8 @@ Select backends with ``--backend sqlite,postgresql,mariadb`` (default: all three
 ``TODO_TEST_BACKENDS`` environment variable). A selected server that does not answer fails
 the run at once, with the command that starts it; nothing is skipped. Every test that takes
 ``app_kind`` runs for both apps, every test that takes ``backend`` on each selected backend.
+A test marked ``@pytest.mark.backends("postgresql", "mariadb")`` runs only on those of them
+that are selected, and is deselected (never skipped) when none is.
 
 (A plugin rather than ``conftest.py`` hooks, so that ``--backend`` is known however pytest is
 invoked.)
@@ -19,6 +21,7 @@ from shared_tests.backends import selected_backends, unreachable_reason
 
 APP_KINDS = ("orm", "core")
 BACKENDS_KEY = pytest.StashKey[list[str]]()
+NOT_SELECTED = "not-selected"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,6 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[BACKENDS_KEY] = selected_backends(config.getoption("--backend"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from exc
+    config.addinivalue_line(
+        "markers", "backends(*names): run only on these backends (among those selected)"
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -51,4 +57,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("app_kind", list(APP_KINDS))
     if "backend" in metafunc.fixturenames:
         backends = metafunc.config.stash[BACKENDS_KEY]
-        metafunc.parametrize("backend", backends)
+        if (only := metafunc.definition.get_closest_marker("backends")) is not None:
+            backends = [backend for backend in backends if backend in only.args]
+        metafunc.parametrize("backend", backends or [NOT_SELECTED])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unselected = [
+        item
+        for item in items
+        if getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("backend") == NOT_SELECTED  # type: ignore[attr-defined]
+    ]
+    if unselected:
+        config.hook.pytest_deselected(items=unselected)
+        items[:] = [item for item in items if item not in unselected]

@@ -6,6 +6,9 @@ Pooled connections that died during the outage must not be handed to requests af
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from fastapi.testclient import TestClient
 
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
@@ -13,7 +16,7 @@ from shared_tests.outages import controllable_database
 
 
 def test_while_the_database_is_unreachable_requests_get_503_and_then_the_app_recovers(
-    create_app: AppFactory, backend: str, database_url: str
+    create_app: AppFactory, backend: str, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with controllable_database(backend, database_url) as outage:
         app = create_app(outage.app_url)
@@ -30,8 +33,10 @@ def test_while_the_database_is_unreachable_requests_get_503_and_then_the_app_rec
                 response = client.request(method, path, json=body)
                 assert response.status_code == 503, (method, path, response.text)
                 assert response.json()["detail"].startswith("Database unavailable")
+                assert_logged_with_its_request_id(caplog, response.headers["X-Request-ID"])
             health = client.get("/health")
             assert health.status_code == 503
+            assert_logged_with_its_request_id(caplog, health.headers["X-Request-ID"])
             assert health.json()["status"] == "unavailable"
             assert_no_checked_out_connections(app)
 
@@ -56,3 +61,15 @@ def test_connections_a_restarted_server_dropped_are_not_served_to_the_next_reque
             assert client.get("/todos/count").json()["total"] == 3
             assert client.post("/todos", json={"title": "right after"}).status_code == 201
             assert_no_checked_out_connections(app)
+
+
+def assert_logged_with_its_request_id(caplog: pytest.LogCaptureFixture, request_id: str) -> None:
+    """A 503 leaves an error line in the server log that names the request's id."""
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.ERROR and record.name == "todo_contract"
+    ]
+    assert any(line.startswith("503 ") and f"request_id={request_id}" in line for line in lines), (
+        lines
+    )

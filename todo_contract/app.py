@@ -13,6 +13,7 @@ from todo_contract.body_limit import BodySizeLimit
 from todo_contract.database import create_database_engine, write_engine
 from todo_contract.errors import install_error_handlers
 from todo_contract.migrate import prepare
+from todo_contract.request_log import RequestLog
 from todo_contract.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -54,10 +55,16 @@ def engine_for(request: Request) -> Engine:
     return engine
 
 
-def install_contract(app: FastAPI) -> None:
-    """Everything both apps serve identically: error responses, the 413 limit, /health."""
-    install_error_handlers(app)
+def install_middleware(app: FastAPI) -> None:
+    """The 413 limit inside, request ids and the access log outside (so 413s are logged too)."""
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestLog)
+
+
+def install_contract(app: FastAPI) -> None:
+    """Everything both apps serve identically: error responses, middleware, /health."""
+    install_error_handlers(app)
+    install_middleware(app)
     app.include_router(health.router)
 
 

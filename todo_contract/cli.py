@@ -48,7 +48,10 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(args.database_url, migrate=not args.no_migrate, settings=settings)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level)
+    # The app logs each request itself, with its request id (todo_contract.request_log).
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False
+    )
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is a normal exit.
     with contextlib.suppress(KeyboardInterrupt):

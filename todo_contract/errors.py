@@ -4,6 +4,7 @@
   supports in ``Allow`` (Starlette alone lists only one route's methods).
 - 422 is FastAPI's standard shape, made JSON-safe: rejected input may hold NaN, Infinity or a
   lone surrogate, which a plain JSON encoder would turn into a 500.
+- 412 when ``If-Match`` named an old version of the todo (see ``todo_contract.etags``).
 - Any database failure is a 503 with a short ``detail`` and one server log line; the client
   never sees SQL, a stack trace or a database URL.
 """
@@ -21,6 +22,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+
+from todo_contract.etags import TodoChanged
+from todo_contract.request_log import request_id
 
 logger = logging.getLogger("todo_contract")
 
@@ -82,8 +86,18 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+async def _todo_changed(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_412_PRECONDITION_FAILED)
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    logger.error(
+        "503 database unavailable on %s %s (request_id=%s): %s",
+        request.method,
+        request.url.path,
+        request_id(),
+        exc,
+    )
     return JSONResponse(
         {"detail": f"{DATABASE_UNAVAILABLE}: {exc}"},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -93,9 +107,10 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # The exception text may hold SQL and parameters: log it, never send it.
     logger.error(
-        "database error on %s %s: %s: %s",
+        "503 database error on %s %s (request_id=%s): %s: %s",
         request.method,
         request.url.path,
+        request_id(),
         type(exc).__name__,
         str(exc).splitlines()[0] if str(exc) else "",
     )
@@ -108,5 +123,6 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the contract's error responses on ``app``."""
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(TodoChanged, _todo_changed)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(SQLAlchemyError, _database_error)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from todo_contract.database import sqlite_guard
 from todo_contract.errors import DatabaseUnavailable
+from todo_contract.request_log import request_id
 from todo_contract.schemas import HealthOk, HealthUnavailable
 
 logger = logging.getLogger("todo_contract")
@@ -47,6 +48,6 @@ def health(request: Request) -> HealthOk | JSONResponse:
     problem = database_problem(request.app.state.engine)
     if problem is None:
         return HealthOk()
-    logger.error("health check: %s", problem)
+    logger.error("503 health check (request_id=%s): %s", request_id(), problem)
     body = HealthUnavailable(detail=problem)
     return JSONResponse(body.model_dump(), status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
