@@ -33,6 +33,7 @@ from todo_contract.schemas import (
     TodoRead,
     TodoReplace,
 )
+from todo_contract.settings import Settings
 
 ROWS = 1000
 NOW = utc_now()
@@ -145,7 +146,7 @@ def create_app(database_url: str = "", *, dependency: bool = False, **_: object)
         title="Todo API (framework floor)", version=API_VERSION, description=API_DESCRIPTION
     )
     install_error_handlers(app)
-    install_middleware(app)
+    install_middleware(app, Settings())
     app.include_router(health_router)
     app.include_router(router, dependencies=[Depends(session_stand_in)] if dependency else None)
     return app

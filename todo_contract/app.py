@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import Engine
 
 from todo_contract import health
+from todo_contract.admission import Admission
 from todo_contract.body_limit import BodySizeLimit
 from todo_contract.database import create_database_engine, write_engine
 from todo_contract.errors import install_error_handlers
@@ -55,16 +56,25 @@ def engine_for(request: Request) -> Engine:
     return engine
 
 
-def install_middleware(app: FastAPI) -> None:
-    """The 413 limit inside, request ids and the access log outside (so 413s are logged too)."""
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """From the outside in: request id and access log, admission, the 413 body limit.
+
+    Admission sits inside the request log, so a request refused for lack of a connection is
+    still logged with its id.
+    """
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(
+        Admission,
+        limit=settings.pool_size + settings.pool_max_overflow,
+        timeout=settings.pool_timeout,
+    )
     app.add_middleware(RequestLog)
 
 
-def install_contract(app: FastAPI) -> None:
+def install_contract(app: FastAPI, settings: Settings) -> None:
     """Everything both apps serve identically: error responses, middleware, /health."""
     install_error_handlers(app)
-    install_middleware(app)
+    install_middleware(app, settings)
     app.include_router(health.router)
 
 
@@ -77,12 +87,13 @@ def build_app(
     settings: Settings | None = None,
 ) -> FastAPI:
     """An app serving ``router`` under the contract, with the database lifespan."""
+    settings = settings or Settings()
     app = FastAPI(
         title=title,
         version=API_VERSION,
         description=API_DESCRIPTION,
-        lifespan=database_lifespan(database_url, migrate=migrate, settings=settings or Settings()),
+        lifespan=database_lifespan(database_url, migrate=migrate, settings=settings),
     )
-    install_contract(app)
+    install_contract(app, settings)
     app.include_router(router)
     return app

@@ -15,7 +15,9 @@ class Settings(BaseSettings):
 
     The pool is sized to FastAPI's worker threads (40 by default): a sync endpoint holds one
     connection per thread, so a pool smaller than that makes requests queue for a connection,
-    and a larger one only opens connections nobody can use. Connections are opened on demand
+    and a larger one only opens connections nobody can use. Whatever the size, no more
+    requests than the pool holds are let into the app at once (``todo_contract.admission``);
+    the rest wait up to ``pool_timeout`` seconds, then get a 503. Connections are opened on demand
     and then kept: "overflow" connections would be closed on return and reopened by the next
     burst, and the benchmark showed that churn cutting MariaDB's throughput at 16 concurrent
     clients to a sixth of what one client gets.
@@ -32,7 +34,7 @@ class Settings(BaseSettings):
         default=0, ge=0, description="extra connections under load, closed again after use"
     )
     pool_timeout: float = Field(
-        default=5.0, gt=0, description="seconds to wait for a free connection before a 503"
+        default=5.0, gt=0, description="seconds a request waits for a connection before a 503"
     )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="how long a SQLite writer waits for the write lock"
