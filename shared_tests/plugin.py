@@ -3,7 +3,10 @@
 Select backends with ``--backend sqlite,postgresql,mariadb`` (default: all three, or the
 ``TODO_TEST_BACKENDS`` environment variable). A selected server that does not answer fails
 the run at once, with the command that starts it; nothing is skipped. Every test that takes
-``app_kind`` runs for both apps, every test that takes ``backend`` on each selected backend.
+``app_kind`` runs for both apps, every test that takes ``backend`` on each selected backend,
+and every test that takes ``server_backend`` on each selected server backend (PostgreSQL,
+MariaDB), against a private server of its own (``shared_tests.private_servers``). With no
+server backend selected those tests are deselected: there is nothing for them to run on.
 
 (A plugin rather than ``conftest.py`` hooks, so that ``--backend`` is known however pytest is
 invoked.)
@@ -17,7 +20,10 @@ import pytest
 
 from shared_tests.backends import selected_backends, unreachable_reason
 
+pytest_plugins = ("shared_tests.private_servers",)
+
 APP_KINDS = ("orm", "core")
+SERVER_BACKENDS = ("postgresql", "mariadb")
 BACKENDS_KEY = pytest.StashKey[list[str]]()
 
 
@@ -52,3 +58,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = metafunc.config.stash[BACKENDS_KEY]
         metafunc.parametrize("backend", backends)
+    if "server_backend" in metafunc.fixturenames:
+        servers = server_backends(metafunc.config)
+        if servers:  # an empty parametrization would be a skip; see below instead
+            metafunc.parametrize("server_backend", servers)
+
+
+def server_backends(config: pytest.Config) -> list[str]:
+    """The selected backends that are database servers."""
+    return [backend for backend in config.stash[BACKENDS_KEY] if backend in SERVER_BACKENDS]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if server_backends(config):
+        return
+    unrunnable = [item for item in items if "server_backend" in getattr(item, "fixturenames", ())]
+    if unrunnable:
+        config.hook.pytest_deselected(items=unrunnable)
+        items[:] = [item for item in items if item not in unrunnable]
