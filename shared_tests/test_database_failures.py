@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,6 +20,8 @@ from sqlalchemy import text
 
 from shared_tests.backends import fresh_engine
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
+from shared_tests.live_server import live_server
+from todo_contract.migrate import current_revision, head_revision
 
 
 @pytest.fixture
@@ -72,6 +75,32 @@ def test_a_restart_after_the_file_was_deleted_creates_and_migrates_a_new_databas
         assert client.get("/health").json() == {"status": "ok"}
         assert client.get("/todos").json() == []
         assert client.post("/todos", json={"title": "fresh"}).status_code == 201
+
+
+def test_the_real_server_logs_the_deleted_file_and_how_to_recover_and_a_restart_starts_afresh(
+    app_kind: str, sqlite_path: Path, tmp_path: Path
+) -> None:
+    args = ["--database-url", f"sqlite:///{sqlite_path}"]
+    with live_server(app_kind, args, cwd=tmp_path) as server:
+        todos = f"{server.base_url}/todos"
+        assert httpx.post(todos, json={"title": "before"}).status_code == 201
+        delete_database_file(sqlite_path)
+        refused = httpx.post(todos, json={"title": "into the deleted file"})
+        assert refused.status_code == 503
+        assert "was deleted while the app was running" in refused.json()["detail"]
+        assert httpx.get(f"{server.base_url}/health").status_code == 503
+    log = server.log()
+    what = f"the SQLite database file {sqlite_path.resolve()} was deleted while the app was running"
+    assert what in log, log
+    assert "restore the file or restart the app to create and migrate a new one" in log, log
+    assert not sqlite_path.exists(), "the refused write recreated the file"
+
+    with live_server(app_kind, args, cwd=tmp_path) as server:
+        assert httpx.get(f"{server.base_url}/health").json() == {"status": "ok"}
+        assert httpx.get(f"{server.base_url}/todos").json() == []
+        assert httpx.post(f"{server.base_url}/todos", json={"title": "anew"}).status_code == 201
+    with fresh_engine(f"sqlite:///{sqlite_path}") as engine, engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
 
 
 def test_after_the_sqlite_file_is_replaced_requests_get_503(
