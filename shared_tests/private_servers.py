@@ -34,6 +34,8 @@ from shared_tests.live_server import free_port
 READY_TIMEOUT_S = 60.0
 POSTGRESQL_BIN_DIRS = "/usr/lib/postgresql/*/bin"
 MARIADB_SBIN = Path("/usr/sbin")
+SMALL_INNODB = ("--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M")
+"""A test server needs little memory, and a 96 MB redo log (the default) is disk churn."""
 
 
 class PrivateServer(ABC):
@@ -320,6 +322,7 @@ class PrivateMariaDB(PrivateServer):
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
                 "--skip-name-resolve",
+                *SMALL_INNODB,
             ],
             self.root / "setup.log",
         )
@@ -338,7 +341,7 @@ class PrivateMariaDB(PrivateServer):
             f"--log-error={self.root / 'server.log'}",
             f"--user={self.user}",
             "--skip-name-resolve",
-            "--innodb-buffer-pool-size=16M",
+            *SMALL_INNODB,
         ]
         with (self.root / "setup.log").open("ab") as log_file:
             # A session of its own: Ctrl-C on the test run must not reach the server before
