@@ -104,18 +104,24 @@ def test_the_real_server_logs_the_deleted_file_and_how_to_recover_and_a_restart_
 
 
 def test_after_the_sqlite_file_is_replaced_requests_get_503(
-    sqlite_app: FastAPI, sqlite_path: Path, tmp_path: Path
+    sqlite_app: FastAPI, sqlite_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with TestClient(sqlite_app) as client:
         client.post("/todos", json={"title": "original"})
         impostor = tmp_path / "other.db"
         impostor.write_bytes(b"")
         os.replace(impostor, sqlite_path)
-        response = client.post("/todos", json={"title": "into which file?"})
+        with caplog.at_level(logging.ERROR, logger="todo_contract"):
+            response = client.post("/todos", json={"title": "into which file?"})
         assert response.status_code == 503
         assert "was replaced" in response.json()["detail"]
         assert client.get("/health").status_code == 503
         assert_no_checked_out_connections(sqlite_app)
+    assert sqlite_path.stat().st_size == 0, "a request wrote into the file put in its place"
+    assert any(
+        "was replaced" in record.getMessage() and "restart the app" in record.getMessage()
+        for record in caplog.records
+    ), caplog.text
 
 
 def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
