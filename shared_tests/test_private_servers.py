@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,8 @@ from shared_tests.private_servers import (
     SERVER_KINDS,
     PrivateMariaDB,
     PrivatePostgreSQL,
+    mariadb,
+    postgresql,
     process_exists,
 )
 
@@ -25,7 +28,7 @@ def test_without_initdb_the_tests_fail_naming_the_debian_package(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(shutil, "which", lambda _name: None)
-    monkeypatch.setattr(private_servers, "POSTGRESQL_BIN_DIRS", "/nonexistent/*/bin")
+    monkeypatch.setattr(postgresql, "BIN_DIRS", "/nonexistent/*/bin")
     with pytest.raises(pytest.fail.Exception, match="initdb not found.*Debian package postgresql"):
         PrivatePostgreSQL()
 
@@ -34,6 +37,7 @@ def test_without_mariadb_install_db_the_tests_fail_naming_the_debian_package(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(shutil, "which", lambda _name: None)
+    monkeypatch.setattr(mariadb, "SBIN", Path("/nonexistent"))
     with pytest.raises(
         pytest.fail.Exception, match="mariadb-install-db not found.*Debian package mariadb-server"
     ):
