@@ -60,7 +60,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", backends)
     if "server_backend" in metafunc.fixturenames:
         servers = server_backends(metafunc.config)
-        if servers:  # an empty parametrization would be a skip; see below instead
+        if servers:  # an empty parametrization would be a skip: see modifyitems below
             metafunc.parametrize("server_backend", servers)
 
 
@@ -70,6 +70,7 @@ def server_backends(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect tests that need a server backend when none is selected (not skip them)."""
     if server_backends(config):
         return
     unrunnable = [item for item in items if "server_backend" in getattr(item, "fixturenames", ())]
