@@ -3,7 +3,10 @@
 Select backends with ``--backend sqlite,postgresql,mariadb`` (default: all three, or the
 ``TODO_TEST_BACKENDS`` environment variable). A selected server that does not answer fails
 the run at once, with the command that starts it; nothing is skipped. Every test that takes
-``app_kind`` runs for both apps, every test that takes ``backend`` on each selected backend.
+``app_kind`` runs for both apps, every test that takes ``backend`` on each selected backend,
+and every test that takes ``server_backend`` on each selected server backend (PostgreSQL,
+MariaDB), against a private server of its own (``shared_tests.private_servers``). With no
+server backend selected those tests are deselected: there is nothing for them to run on.
 A test marked ``@pytest.mark.backends("postgresql", "mariadb")`` runs only on those of them
 that are selected, and is deselected (never skipped) when none is.
 
@@ -19,7 +22,10 @@ import pytest
 
 from shared_tests.backends import selected_backends, unreachable_reason
 
+pytest_plugins = ("shared_tests.private_servers",)
+
 APP_KINDS = ("orm", "core")
+SERVER_BACKENDS = ("postgresql", "mariadb")
 BACKENDS_KEY = pytest.StashKey[list[str]]()
 NOT_SELECTED = "not-selected"
 
@@ -60,15 +66,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if (only := metafunc.definition.get_closest_marker("backends")) is not None:
             backends = [backend for backend in backends if backend in only.args]
         metafunc.parametrize("backend", backends or [NOT_SELECTED])
+    if "server_backend" in metafunc.fixturenames:
+        servers = server_backends(metafunc.config)
+        metafunc.parametrize("server_backend", servers or [NOT_SELECTED])
+
+
+def server_backends(config: pytest.Config) -> list[str]:
+    """The selected backends that are database servers."""
+    return [backend for backend in config.stash[BACKENDS_KEY] if backend in SERVER_BACKENDS]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    unselected = [
-        item
-        for item in items
-        if getattr(item, "callspec", None) is not None
-        and item.callspec.params.get("backend") == NOT_SELECTED  # type: ignore[attr-defined]
-    ]
+    """Deselect (never skip) tests left with no selected backend to run on.
+
+    An empty parametrization would make pytest report a skip; these tests get the
+    ``NOT_SELECTED`` placeholder instead and are taken out here.
+    """
+    unselected = [item for item in items if NOT_SELECTED in _params(item).values()]
     if unselected:
         config.hook.pytest_deselected(items=unselected)
         items[:] = [item for item in items if item not in unselected]
+
+
+def _params(item: pytest.Item) -> dict[str, object]:
+    callspec = getattr(item, "callspec", None)
+    return {} if callspec is None else dict(callspec.params)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,6 +20,8 @@ from sqlalchemy import text
 
 from shared_tests.backends import fresh_engine
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
+from shared_tests.live_server import live_server
+from todo_contract.migrate import current_revision, head_revision
 
 
 @pytest.fixture
@@ -74,19 +77,51 @@ def test_a_restart_after_the_file_was_deleted_creates_and_migrates_a_new_databas
         assert client.post("/todos", json={"title": "fresh"}).status_code == 201
 
 
+def test_the_real_server_logs_the_deleted_file_and_how_to_recover_and_a_restart_starts_afresh(
+    app_kind: str, sqlite_path: Path, tmp_path: Path
+) -> None:
+    args = ["--database-url", f"sqlite:///{sqlite_path}"]
+    with live_server(app_kind, args, cwd=tmp_path) as server:
+        todos = f"{server.base_url}/todos"
+        assert httpx.post(todos, json={"title": "before"}).status_code == 201
+        delete_database_file(sqlite_path)
+        refused = httpx.post(todos, json={"title": "into the deleted file"})
+        assert refused.status_code == 503
+        assert "was deleted while the app was running" in refused.json()["detail"]
+        assert httpx.get(f"{server.base_url}/health").status_code == 503
+    log = server.log()
+    what = f"the SQLite database file {sqlite_path.resolve()} was deleted while the app was running"
+    assert what in log, log
+    assert "restore the file or restart the app to create and migrate a new one" in log, log
+    assert not sqlite_path.exists(), "the refused write recreated the file"
+
+    with live_server(app_kind, args, cwd=tmp_path) as server:
+        assert httpx.get(f"{server.base_url}/health").json() == {"status": "ok"}
+        assert httpx.get(f"{server.base_url}/todos").json() == []
+        assert httpx.post(f"{server.base_url}/todos", json={"title": "anew"}).status_code == 201
+    with fresh_engine(f"sqlite:///{sqlite_path}") as engine, engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+
+
 def test_after_the_sqlite_file_is_replaced_requests_get_503(
-    sqlite_app: FastAPI, sqlite_path: Path, tmp_path: Path
+    sqlite_app: FastAPI, sqlite_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with TestClient(sqlite_app) as client:
         client.post("/todos", json={"title": "original"})
         impostor = tmp_path / "other.db"
         impostor.write_bytes(b"")
         os.replace(impostor, sqlite_path)
-        response = client.post("/todos", json={"title": "into which file?"})
+        with caplog.at_level(logging.ERROR, logger="todo_contract"):
+            response = client.post("/todos", json={"title": "into which file?"})
         assert response.status_code == 503
         assert "was replaced" in response.json()["detail"]
         assert client.get("/health").status_code == 503
         assert_no_checked_out_connections(sqlite_app)
+    assert sqlite_path.stat().st_size == 0, "a request wrote into the file put in its place"
+    assert any(
+        "was replaced" in record.getMessage() and "restart the app" in record.getMessage()
+        for record in caplog.records
+    ), caplog.text
 
 
 def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
