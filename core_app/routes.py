@@ -8,13 +8,13 @@ from core_app import repository
 from core_app.db import ConnDep
 from todo_contract.errors import todo_not_found
 from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
-from todo_contract.routing import NOT_FOUND, TOO_LARGE, location
+from todo_contract.routing import BODY_ERRORS, CREATED, NOT_FOUND, location
 from todo_contract.schemas import TodoCount, TodoCreate, TodoPatch, TodoRead, TodoReplace
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=TOO_LARGE)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | BODY_ERRORS)
 def create_todo(body: TodoCreate, connection: ConnDep, response: Response) -> TodoRead:
     """Create a todo; ``Location`` gives its path."""
     todo = repository.create_todo(connection, body)
@@ -43,7 +43,7 @@ def get_todo(todo_id: TodoId, connection: ConnDep) -> TodoRead:
     return todo
 
 
-@router.put(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
+@router.put(TODO_PATH, responses=NOT_FOUND | BODY_ERRORS)
 def replace_todo(todo_id: TodoId, body: TodoReplace, connection: ConnDep) -> TodoRead:
     """Replace a todo's title, completed and priority."""
     todo = repository.update_todo(connection, todo_id, body.model_dump())
@@ -52,7 +52,7 @@ def replace_todo(todo_id: TodoId, body: TodoReplace, connection: ConnDep) -> Tod
     return todo
 
 
-@router.patch(TODO_PATH, responses=NOT_FOUND | TOO_LARGE)
+@router.patch(TODO_PATH, responses=NOT_FOUND | BODY_ERRORS)
 def update_todo(todo_id: TodoId, body: TodoPatch, connection: ConnDep) -> TodoRead:
     """Change only the fields sent."""
     todo = repository.update_todo(connection, todo_id, body.model_dump(exclude_unset=True))

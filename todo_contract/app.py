@@ -13,6 +13,7 @@ from todo_contract.body_limit import BodySizeLimit
 from todo_contract.database import create_database_engine, write_engine
 from todo_contract.errors import install_error_handlers
 from todo_contract.migrate import prepare
+from todo_contract.routing import UNAVAILABLE
 from todo_contract.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -77,5 +78,5 @@ def build_app(
         lifespan=database_lifespan(database_url, migrate=migrate, settings=settings or Settings()),
     )
     install_contract(app)
-    app.include_router(router)
+    app.include_router(router, responses=UNAVAILABLE)
     return app

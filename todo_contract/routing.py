@@ -8,6 +8,27 @@ from fastapi import status
 
 from todo_contract.schemas import ErrorMessage
 
+TODO_ROUTE = "#/paths/~1todos~1{todo_id}"
+CREATED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_201_CREATED: {
+        "description": "The created todo; its Location header gives its path",
+        "links": {
+            f"{verb}_created_todo": {
+                "operationRef": f"{TODO_ROUTE}/{method}",
+                "parameters": {"todo_id": "$response.body#/id"},
+                "description": f"{verb.capitalize()} the todo just created",
+            }
+            for verb, method in [
+                ("get", "get"),
+                ("replace", "put"),
+                ("update", "patch"),
+                ("delete", "delete"),
+            ]
+        },
+    }
+}
+"""``POST /todos`` with OpenAPI links to the routes that take the new todo's id, so that
+clients (and stateful testers such as schemathesis) know where the id goes."""
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": ErrorMessage, "description": "No todo with this id"}
 }
@@ -17,6 +38,21 @@ TOO_LARGE: dict[int | str, dict[str, Any]] = {
         "description": "Body over 65,536 bytes",
     }
 }
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {
+        "model": ErrorMessage,
+        "description": "Body bytes that are not UTF-8, so not even malformed JSON",
+    },
+    **TOO_LARGE,
+}
+"""What a route that reads a JSON body may answer before validating it (422 is FastAPI's)."""
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    status.HTTP_503_SERVICE_UNAVAILABLE: {
+        "model": ErrorMessage,
+        "description": "The database failed or cannot be reached",
+    }
+}
+"""What every route that talks to the database may answer (declared once, in ``build_app``)."""
 
 
 def location(todo_id: int) -> str:
