@@ -41,7 +41,7 @@ TOO_LARGE: dict[int | str, dict[str, Any]] = {
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     status.HTTP_400_BAD_REQUEST: {
         "model": ErrorMessage,
-        "description": "Body bytes that are not UTF-8, so not even malformed JSON",
+        "description": "A body that cannot be parsed: not UTF-8, or JSON nested too deeply",
     },
     **TOO_LARGE,
 }
