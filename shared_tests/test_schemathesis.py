@@ -1,9 +1,9 @@
 """Each app against its own OpenAPI document, with schemathesis and all its default checks.
 
-Generated requests — valid ones, invalid ones, and sequences that follow the document's links
-from ``POST /todos`` to the routes taking the new id — must never get a 5xx, an undocumented
-status code or content type, a body that does not match its declared schema, a rejection of
-valid data or an acceptance of invalid data. The document is what clients code against, so a
+Generated requests — valid ones, invalid ones, boundary values and unexpected methods, and
+sequences that follow the document's links from ``POST /todos`` to the routes taking the new
+id — must never get a 5xx, an undocumented status code or content type, a body that does not
+match its declared schema, a rejection of valid data or an acceptance of invalid data. The document is what clients code against, so a
 failure here means the app or the document is wrong.
 """
 
@@ -64,6 +64,30 @@ def test_invalid_requests_to_every_operation_are_rejected_as_the_document_says(
     tried = run_operations(app, client, GenerationMode.NEGATIVE)
 
     assert len(tried) == 6, tried
+
+
+def test_boundary_values_and_unexpected_methods_conform_to_the_document(
+    app: FastAPI, client: TestClient
+) -> None:
+    """Schemathesis's coverage phase: deterministic edge cases, not random ones.
+
+    Values at and just past every bound, missing and extra fields, and methods the document
+    does not list for a path (which must be a 405 with an ``Allow`` header).
+    """
+    schema, session = load_schema(app, client)
+    sent: list[tuple[str, str]] = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
+        operation = result.ok()
+        for case in schema.iter_coverage_cases(
+            operation,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=schema.config.generation_for(operation=operation),
+        ):
+            case.call_and_validate(session=session)
+            sent.append((case.method.upper(), operation.method.upper()))
+
+    assert any(method != documented for method, documented in sent), "no unexpected method"
 
 
 def test_sequences_following_the_documents_links_conform_to_it(
