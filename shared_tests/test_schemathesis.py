@@ -3,8 +3,9 @@
 Generated requests — valid ones, invalid ones, boundary values and unexpected methods, and
 sequences that follow the document's links from ``POST /todos`` to the routes taking the new
 id — must never get a 5xx, an undocumented status code or content type, a body that does not
-match its declared schema, a rejection of valid data or an acceptance of invalid data. The document is what clients code against, so a
-failure here means the app or the document is wrong.
+match its declared schema, a rejection of valid data or an acceptance of invalid data. The
+document is what clients code against, so a failure here means the app or the document is
+wrong.
 """
 
 from __future__ import annotations
