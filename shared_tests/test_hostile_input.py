@@ -28,7 +28,7 @@ from shared_tests.helpers import (
 MAX_BODY_BYTES = 65_536
 ID_ROUTES = ["GET", "PUT", "PATCH", "DELETE"]
 VALID_BODY: dict[str, Any] = {"title": "replaced", "completed": True, "priority": 1}
-JSON_HEADERS = {"content-type": "application/json"}
+WRITES = [("POST", "/todos"), ("PUT", "/todos/1"), ("PATCH", "/todos/1")]
 CONTROL_CHARACTERS = [chr(code) for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)]]
 
 # Beyond test_read.BAD_IDS (0, -1, 2^63, 10^30, "abc", "1.5", "1e3", "1.0", "+1", "1_0", " 1").
@@ -93,67 +93,81 @@ def raw_json_string(value: str) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
-@pytest.mark.parametrize("method", ID_ROUTES)
 def test_ids_past_2_63_or_that_only_look_numeric_are_422_without_internals(
-    client: TestClient, database_url: str, method: str
+    client: TestClient, database_url: str, subtests: pytest.Subtests
 ) -> None:
     before = create_todo(client, title="untouched")
-    body = VALID_BODY if method in ("PUT", "PATCH") else None
 
-    for hostile_id in HOSTILE_IDS:
-        response = client.request(method, f"/todos/{hostile_id}", json=body)
+    for method in ID_ROUTES:
+        body = VALID_BODY if method in ("PUT", "PATCH") else None
+        for hostile_id in HOSTILE_IDS:
+            with subtests.test(method=method, id=hostile_id[:20]):
+                response = client.request(method, f"/todos/{hostile_id}", json=body)
 
-        assert response.status_code == 422, (hostile_id, response.text)
-        assert error_locations_and_types(response.text)[0][0] == ["path", "todo_id"]
-        assert_no_internals(response, database_url)
+                assert response.status_code == 422, response.text
+                assert error_locations_and_types(response.text)[0][0] == ["path", "todo_id"]
+                assert_no_internals(response, database_url)
     assert client.get("/todos").json() == [before]
     assert_still_healthy(client)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), [("POST", "/todos"), ("PUT", "/todos/1"), ("PATCH", "/todos/1")]
-)
 def test_every_control_character_in_a_title_is_refused_on_every_write(
-    client: TestClient, database_url: str, method: str, path: str
+    client: TestClient, database_url: str, subtests: pytest.Subtests
 ) -> None:
     before = create_todo(client, title="untouched")
     assert before["id"] == 1
 
-    for control in CONTROL_CHARACTERS:
-        response = client.request(method, path, json={**VALID_BODY, "title": f"a{control}b"})
+    for method, path in WRITES:
+        for control in CONTROL_CHARACTERS:
+            with subtests.test(method=method, control=f"U+{ord(control):04X}"):
+                title = f"a{control}b"
+                response = client.request(method, path, json={**VALID_BODY, "title": title})
 
-        assert response.status_code == 422, (hex(ord(control)), response.text)
-        assert error_locations_and_types(response.text) == [(["body", "title"], "value_error")]
-        assert_no_internals(response, database_url)
+                assert response.status_code == 422, response.text
+                assert error_locations_and_types(response.text) == [
+                    (["body", "title"], "value_error")
+                ]
+                assert_no_internals(response, database_url)
     assert client.get("/todos").json() == [before]
     assert_still_healthy(client)
 
 
-@pytest.mark.parametrize("title", ["\u3000", "\xa0\u2003\u2028", " \x85 \t", "\u1680\u205f"])
-def test_a_title_of_unicode_whitespace_only_is_refused(client: TestClient, title: str) -> None:
-    response = client.post("/todos", json={"title": title})
+def test_a_title_of_unicode_whitespace_only_is_refused(
+    client: TestClient, subtests: pytest.Subtests
+) -> None:
+    for title in ["\u3000", "\xa0\u2003\u2028", " \x85 \t", "\u1680\u205f"]:
+        with subtests.test(title=title):
+            response = client.post("/todos", json={"title": title})
 
-    assert response.status_code == 422, response.text
-    assert error_locations_and_types(response.text) == [(["body", "title"], "string_too_short")]
+            assert response.status_code == 422, response.text
+            assert error_locations_and_types(response.text) == [
+                (["body", "title"], "string_too_short")
+            ]
     assert client.get("/todos/count").json()["total"] == 0
 
 
-@pytest.mark.parametrize("title", list(ROUND_TRIP_TITLES.values()), ids=list(ROUND_TRIP_TITLES))
 def test_hostile_titles_round_trip_byte_for_byte_through_post_get_and_list(
-    client: TestClient, title: str
+    client: TestClient, subtests: pytest.Subtests
 ) -> None:
-    assert 1 <= len(title) <= 200
-    created = client.post("/todos", json={"title": title})
-    assert created.status_code == 201, created.text
-    todo_id = created.json()["id"]
+    stored = []
+    for name, title in ROUND_TRIP_TITLES.items():
+        with subtests.test(title=name):
+            assert 1 <= len(title) <= 200
+            created = client.post("/todos", json={"title": title})
+            assert created.status_code == 201, created.text
+            stored.append(title)
+            fetched = client.get(f"/todos/{created.json()['id']}")
 
-    fetched = client.get(f"/todos/{todo_id}")
+            for response in (created, fetched):
+                assert raw_json_string(title) in response.content
+            assert fetched.json()["title"].encode("utf-8") == title.encode("utf-8")
+
     listed = client.get("/todos")
-
-    for response in (created, fetched, listed):
-        assert raw_json_string(title) in response.content
-    assert fetched.json()["title"].encode("utf-8") == title.encode("utf-8")
-    assert [todo["title"].encode("utf-8") for todo in listed.json()] == [title.encode("utf-8")]
+    for title in stored:
+        assert raw_json_string(title) in listed.content
+    assert [todo["title"].encode("utf-8") for todo in listed.json()] == [
+        title.encode("utf-8") for title in ROUND_TRIP_TITLES.values()
+    ]
 
 
 def test_sql_in_bodies_is_stored_literally_and_in_queries_is_refused_and_the_table_survives(
@@ -200,24 +214,22 @@ BAD_BODIES: list[tuple[str, bytes, str, int]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), [("POST", "/todos"), ("PUT", "/todos/1"), ("PATCH", "/todos/1")]
-)
 def test_every_kind_of_bad_body_gets_its_4xx_without_internals_and_changes_nothing(
-    client: TestClient, database_url: str, method: str, path: str
+    client: TestClient, database_url: str, subtests: pytest.Subtests
 ) -> None:
     before = create_todo(client, title="untouched")
 
-    for name, content, content_type, status in BAD_BODIES:
-        response = client.request(
-            method, path, content=content, headers={"content-type": content_type}
-        )
+    for method, path in WRITES:
+        for name, content, content_type, status in BAD_BODIES:
+            with subtests.test(method=method, body=name):
+                response = client.request(
+                    method, path, content=content, headers={"content-type": content_type}
+                )
 
-        assert response.status_code in ((400, 422) if status == 400 else (status,)), (
-            name,
-            response.text,
-        )
-        assert response.headers["content-type"] == "application/json", name
-        assert_no_internals(response, database_url)
+                assert response.status_code in ((400, 422) if status == 400 else (status,)), (
+                    response.text
+                )
+                assert response.headers["content-type"] == "application/json"
+                assert_no_internals(response, database_url)
     assert client.get("/todos").json() == [before]
     assert_still_healthy(client)
