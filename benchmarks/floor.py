@@ -18,11 +18,11 @@ from todo_contract.errors import install_error_handlers, todo_not_found
 from todo_contract.etags import IfMatchDep, tag_response
 from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
 from todo_contract.routing import (
+    BODY_ERRORS,
     CHANGED_SINCE,
     CREATED,
     NOT_FOUND,
     TAGGED,
-    TOO_LARGE,
     location,
 )
 from todo_contract.schemas import (
@@ -59,7 +59,7 @@ def _find(todo_id: int) -> TodoRead:
     return TODOS[todo_id - 1]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | TOO_LARGE)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | BODY_ERRORS)
 def create_todo(body: TodoCreate, response: Response) -> TodoRead:
     """Validate the body, answer a todo (nothing is stored)."""
     todo = TodoRead(id=ROWS + 1, created_at=NOW, updated_at=NOW, **body.model_dump())
@@ -93,7 +93,7 @@ def _merge(todo_id: int, changes: dict[str, object], precondition: IfMatchDep) -
     return todo.model_copy(update=changes)
 
 
-@router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+@router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
 def replace_todo(
     todo_id: TodoId, body: TodoReplace, precondition: IfMatchDep, response: Response
 ) -> TodoRead:
@@ -101,7 +101,7 @@ def replace_todo(
     return tag_response(response, _merge(todo_id, body.model_dump(), precondition))
 
 
-@router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+@router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
 def update_todo(
     todo_id: TodoId, body: TodoPatch, precondition: IfMatchDep, response: Response
 ) -> TodoRead:

@@ -10,11 +10,11 @@ from todo_contract.errors import todo_not_found
 from todo_contract.etags import IfMatchDep, tag_response
 from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
 from todo_contract.routing import (
+    BODY_ERRORS,
     CHANGED_SINCE,
     CREATED,
     NOT_FOUND,
     TAGGED,
-    TOO_LARGE,
     location,
 )
 from todo_contract.schemas import TodoCount, TodoCreate, TodoPatch, TodoRead, TodoReplace
@@ -22,7 +22,7 @@ from todo_contract.schemas import TodoCount, TodoCreate, TodoPatch, TodoRead, To
 router = APIRouter(prefix="/todos", tags=["todos"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | TOO_LARGE)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | BODY_ERRORS)
 def create_todo(body: TodoCreate, connection: ConnDep, response: Response) -> TodoRead:
     """Create a todo; ``Location`` gives its path and ``ETag`` its version."""
     todo = repository.create_todo(connection, body)
@@ -51,7 +51,7 @@ def get_todo(todo_id: TodoId, connection: ConnDep, response: Response) -> TodoRe
     return tag_response(response, todo)
 
 
-@router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+@router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
 def replace_todo(
     todo_id: TodoId,
     body: TodoReplace,
@@ -66,7 +66,7 @@ def replace_todo(
     return tag_response(response, todo)
 
 
-@router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | TOO_LARGE)
+@router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
 def update_todo(
     todo_id: TodoId,
     body: TodoPatch,

@@ -15,6 +15,7 @@ from todo_contract.database import create_database_engine, write_engine
 from todo_contract.errors import install_error_handlers
 from todo_contract.migrate import prepare
 from todo_contract.request_log import RequestLog
+from todo_contract.routing import UNAVAILABLE
 from todo_contract.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -95,5 +96,5 @@ def build_app(
         lifespan=database_lifespan(database_url, migrate=migrate, settings=settings),
     )
     install_contract(app, settings)
-    app.include_router(router)
+    app.include_router(router, responses=UNAVAILABLE)
     return app

@@ -50,11 +50,15 @@ def _digits_only(value: object) -> object:
 
 
 WholeNumber = BeforeValidator(_digits_only)
+"""Put it after ``Path(...)``/``Query(...)`` in ``Annotated``: it then runs first all the same,
+and the bounds stay pydantic constraints, published in OpenAPI as ``minimum``/``maximum``.
+(Placed before them, the bounds are published as ``ge``/``le``, which JSON Schema ignores, so
+a client generating ids from the document would send 0 and negative ids as valid.)"""
 
 TodoId = Annotated[
     int,
-    WholeNumber,
     Path(ge=1, le=MAX_ID, description="the todo's id, an integer in 1 … 2^63-1"),
+    WholeNumber,
 ]
 
 
@@ -73,10 +77,10 @@ def todo_filter(
         Query(description="only completed (true) or pending (false) todos"),
     ] = None,
     limit: Annotated[
-        int, WholeNumber, Query(ge=1, le=1000, description="at most this many todos")
+        int, Query(ge=1, le=1000, description="at most this many todos"), WholeNumber
     ] = 100,
     offset: Annotated[
-        int, WholeNumber, Query(ge=0, le=MAX_OFFSET, description="skip this many first")
+        int, Query(ge=0, le=MAX_OFFSET, description="skip this many first"), WholeNumber
     ] = 0,
 ) -> TodoFilter:
     """Parse the list query; ``completed`` takes exactly ``true`` or ``false``."""

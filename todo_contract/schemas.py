@@ -40,13 +40,37 @@ def _reject_control_characters(title: str) -> str:
     return title
 
 
+# What ``strip_whitespace`` removes: pydantic-core trims Unicode White_Space (not U+001C–U+001F,
+# which Python's ``str.strip`` would also take).
+_TRIMMED = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+TITLE_PATTERN = (
+    f"^[{_TRIMMED}]*"
+    f"[^{_CONTROL}{_TRIMMED}]"
+    f"(?:[^{_CONTROL}]{{0,{TITLE_MAX_LENGTH - 2}}}[^{_CONTROL}{_TRIMMED}])?"
+    f"[{_TRIMMED}]*$"
+)
+"""The title rules as one regular expression, for the OpenAPI document.
+
+JSON Schema's ``maxLength`` counts the surrounding whitespace the API strips, so the document
+states the rules as a pattern instead: optional surrounding whitespace around 1–200 characters
+that neither start nor end with whitespace and hold no control character. (Lone surrogates,
+also refused, are left out: regular-expression engines disagree on how to write them.)"""
+
 Title = Annotated[
     str,
     StringConstraints(
         strict=True, strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH
     ),
     AfterValidator(_reject_control_characters),
-    Field(description="1–200 characters after surrounding whitespace is stripped"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": TITLE_PATTERN,
+            "description": "1–200 characters after surrounding whitespace is stripped, "
+            "with no control characters",
+        }
+    ),
 ]
 Completed = Annotated[StrictBool, Field(description="only JSON true or false")]
 Priority = Annotated[
@@ -107,7 +131,7 @@ class TodoPatch(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"completed": True}]},
+        json_schema_extra={"examples": [{"completed": True}], "minProperties": 1},
     )
 
     # Typed without ``| None`` on purpose: a union would report a second, misleading error
