@@ -42,6 +42,8 @@ class CountPlan:
     warmup: int = 3
     layers: tuple[str, ...] = ("data", "asgi")
     asgi_apps: tuple[str, ...] = field(default_factory=lambda: tuple(APPS))
+    data_rungs: tuple[str, ...] | None = None  # None: every rung of the ladder
+    operations: tuple[str, ...] | None = None  # None: every operation the profile measures
 
     def n_for(self, operation: str) -> int:
         """Operations per segment for ``operation``."""
@@ -50,9 +52,13 @@ class CountPlan:
 
 def plan_pairs(plan: CountPlan, operations: Sequence[str]) -> list[dict[str, Any]]:
     """Every (layer, rung, operation) to count, in ladder order."""
+    if plan.operations is not None:
+        operations = [operation for operation in operations if operation in plan.operations]
     pairs: list[dict[str, Any]] = []
     if "data" in plan.layers:
         for rung in load_rungs().values():
+            if plan.data_rungs is not None and rung.name not in plan.data_rungs:
+                continue
             for operation in operations:
                 if operation in rung.implementations:
                     pairs.append(_pair("data", rung.name, operation, plan.n_for(operation)))
