@@ -12,6 +12,7 @@ import pytest
 
 from benchmarks.instruction_charts import instructions_title
 from benchmarks.instruction_report import (
+    WHY_THEY_DISAGREE,
     format_instructions,
     gap_by_family,
     instruction_conclusions,
@@ -124,6 +125,7 @@ def test_conclusions_set_instruction_ratios_beside_time_ratios_and_flag_disagree
     assert "Outside the time interval: get_one (above)" in orm_core
     core_raw = next(line for line in lines if "core/raw" in line)
     assert "Every instruction ratio lies inside its time interval." in core_raw
+    assert lines[-1] == WHY_THEY_DISAGREE  # said once, after the figures
     asgi = next(line for line in lines if "ASGI" in line)
     assert "get_one 1.65×" in asgi  # no time ratio measured: the count stands alone
 
@@ -134,3 +136,10 @@ def test_the_written_report_links_the_instruction_chart(tmp_path: Path) -> None:
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert markdown.count("instructions-sqlite.png") == 1
     assert "## Other charts" not in markdown
+
+
+def test_when_every_ratio_agrees_no_reason_for_disagreement_is_given() -> None:
+    timings = [timing("data", "orm", "get_one", 45.0, 1, [ratio("orm", "core", 2.5, 2.3, 2.7)])]
+    lines = instruction_conclusions(timings, sample_counts())
+    assert WHY_THEY_DISAGREE not in lines
+    assert "Every instruction ratio lies inside its time interval." in lines[0]
