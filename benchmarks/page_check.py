@@ -77,6 +77,9 @@ def check_page(page_path: Path, screenshot: Path | None = None) -> PageCheck:
                 )
             )
             if screenshot is not None:
+                if found.headline_table_visible:  # the picture shows the figures, not the preamble
+                    page.evaluate("window.scrollTo(0, 0)")
+                    heading.evaluate("element => element.scrollIntoView()")
                 page.screenshot(path=str(screenshot), full_page=False)
         finally:
             browser.close()
