@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATABASE_URL ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock lint typecheck test test-sqlite bench run-orm run-core clean
+.PHONY: help install system-tools lock lint typecheck test test-sqlite bench run-orm run-core clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,6 +21,20 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $@
 
+# valgrind counts instructions (make bench); Chromium renders report.html in the tests.
+SYSTEM_TOOLS := valgrind chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+system-tools:  ## install valgrind and Chromium with apt-get when they are missing
+	@missing=""; for tool in $(SYSTEM_TOOLS); do \
+		command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (apt-get)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -q $$missing >/dev/null \
+		|| { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $$missing >/dev/null; }; \
+	fi
+
 lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --extra postgresql --extra mariadb --extra bench \
 		--generate-hashes --python-version 3.11 --universal --index-url https://pypi.org/simple \
@@ -31,13 +45,13 @@ lint: $(STAMP)  ## ruff and mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint  ## lint, type-check, then the contract suite on SQLite, PostgreSQL and MariaDB
+test: lint system-tools  ## lint, type-check, then the contract suite on SQLite, PostgreSQL and MariaDB
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=term --cov-fail-under=95
 
 test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
 	$(BIN)/python -m pytest --backend sqlite
 
-bench: $(STAMP)  ## the benchmark report on embedded SQLite
+bench: $(STAMP) system-tools  ## the benchmark report on embedded SQLite
 	$(BIN)/python -m benchmarks
 
 run-orm: $(STAMP)  ## serve orm_app on http://127.0.0.1:8000 (DATABASE_URL=... to choose the database)

@@ -24,15 +24,18 @@ import core_app
 import orm_app
 from benchmarks import asgi_layer, data_layer
 from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
+from benchmarks.callgrind import valgrind_path
 from benchmarks.ceiling import measure_ceiling
 from benchmarks.database import BACKENDS, bench_database, fresh_url, temporary_workdir
 from benchmarks.environment import database_version, environment
 from benchmarks.gates import query_count_gate, same_answers_gate
+from benchmarks.instruction_report import instruction_conclusions
+from benchmarks.instructions import CountPlan, measure_instructions
 from benchmarks.load import choose_generator
-from benchmarks.profiles import PROFILES, Profile
+from benchmarks.profiles import HEADLINE_COUNTS, PROFILES, Profile
 from benchmarks.registry import load_rungs
 from benchmarks.report import print_summary, write_report
-from benchmarks.results import SCHEMA_VERSION, Gate, LoadRun, Report, Timing
+from benchmarks.results import SCHEMA_VERSION, Gate, InstructionCount, LoadRun, Report, Timing
 from benchmarks.servers import available_cpus
 from benchmarks.stats import compare_reports, format_change_table, unmatched_keys
 from benchmarks.targets import check_targets, conclusions
@@ -72,6 +75,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=["auto", "builtin", "wrk"],
         default="auto",
         help="load generator: wrk when on PATH (auto), else the built-in one",
+    )
+    cli.add_argument(
+        "--counts",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count CPU instructions per operation with callgrind (default: as the profile)",
     )
     args = cli.parse_args(argv)
     args.backends = [name.strip() for name in args.backend.split(",") if name.strip()]
@@ -148,6 +157,32 @@ def measure_backend(
     return [gate, query_count_gate(timings, backend)], timings, load, breakdown, version
 
 
+def count_backend(
+    backend: str, operations: Sequence[str], plan: CountPlan, workdir: Path, progress: Progress
+) -> list[InstructionCount]:
+    """Instruction counts on a database of their own (the probe seeds it under callgrind)."""
+    task = progress.add_task(f"{backend}: instructions (callgrind)", total=1)
+    with fresh_url(backend, workdir) as url:
+        counts = measure_instructions(backend, url, operations, plan, workdir)
+    progress.advance(task)
+    return counts
+
+
+def count_plan(args: argparse.Namespace, profile: Profile) -> CountPlan | None:
+    """The profile's instruction-count plan, switched on or off by ``--counts``/``--no-counts``
+    (on for a profile without one: the headline plan), limited to the layers this run measures.
+    """
+    plan = profile.counts
+    if args.counts is False:
+        return None
+    if args.counts and plan is None:
+        plan = HEADLINE_COUNTS
+    if plan is None:
+        return None
+    layers = tuple(layer for layer in plan.layers if layer in args.layer_set)
+    return replace(plan, layers=layers) if layers else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and write the report; 0 on success."""
     args = parse_args(argv)
@@ -171,6 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     breakdown: list[dict[str, object]] = []
     versions: dict[str, str] = {}
     ceiling: float | None = None
+    counts: list[InstructionCount] = []
+    plan = count_plan(args, profile)
+    if plan is not None:
+        valgrind_path()  # fail now, not after minutes of timing, when valgrind is missing
     with temporary_workdir() as workdir, progress_bar(console) as progress:
         if "wire" in args.layer_set:
             cpus = available_cpus()
@@ -189,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             load += result[2]
             breakdown += result[3]
             versions[backend] = result[4]
+            if plan is not None and result[0][0].passed:
+                counts += count_backend(backend, profile.operations, plan, workdir, progress)
     report = Report(
         schema_version=SCHEMA_VERSION,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -210,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ],
             },
             "load_generator_ceiling_rps": ceiling,
+            "instruction_counts": asdict(plan) if plan else None,
             "elapsed_s": round(time.monotonic() - started, 1),
         },
         gates=gates,
@@ -217,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         load=load,
         breakdown=[dict(item) for item in breakdown],
         targets=check_targets(timings, load),
-        conclusions=conclusions(timings, load),
+        conclusions=conclusions(timings, load) + instruction_conclusions(timings, counts),
+        instructions=counts,
     )
     written = write_report(report, args.output)
     print_summary(report, console)

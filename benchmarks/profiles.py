@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from benchmarks.instructions import CountPlan
 from benchmarks.measure import Plan
 from benchmarks.registry import OPERATIONS
 from benchmarks.wire import WireConfig, WirePlan
@@ -23,6 +24,7 @@ class Profile:
     data: Plan
     asgi: Plan
     wire: WirePlan
+    counts: CountPlan | None = None  # instruction counts (callgrind); None: not counted
 
 
 def _configs(
@@ -40,6 +42,17 @@ def _configs(
     configs += [WireConfig(endpoint, other_level, DATA_APPS) for endpoint in others]
     return tuple(configs)
 
+
+HEADLINE_COUNTS = CountPlan(
+    n=10,
+    heavy_n=2,
+    warmup=2,
+    data_rungs=("raw", "core", "orm"),
+    asgi_apps=("floor", "core", "orm"),
+    operations=("get_one", "list_20", "create"),
+)
+"""Instruction counts of the main ladder on three headline operations: callgrind runs the code
+about 50 times slower, so the default profile counts these and ``--full`` counts everything."""
 
 QUICK = Profile(
     name="quick",
@@ -75,6 +88,7 @@ DEFAULT = Profile(
         duration_s=0.2,
         warmup_s=0.06,
     ),
+    counts=HEADLINE_COUNTS,
 )
 
 FULL = Profile(
@@ -90,6 +104,7 @@ FULL = Profile(
         duration_s=2.0,
         warmup_s=0.5,
     ),
+    counts=CountPlan(),
 )
 
 SMOKE = Profile(

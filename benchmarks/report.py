@@ -28,6 +28,9 @@ from benchmarks.charts import (
     select_timings,
     write_charts,
 )
+from benchmarks.instruction_charts import instructions_title, write_instruction_charts
+from benchmarks.instruction_report import instruction_sections
+from benchmarks.report_html import render_html
 from benchmarks.results import Gate, Interval, LoadRun, Ratio, Report, Target, Timing
 
 TITLE = "ORM vs SQL: benchmark report"
@@ -343,6 +346,7 @@ def _embedded_titles(report: Report) -> set[str]:
     """Titles of the charts that the per-backend sections embed."""
     backends = {t.backend for t in report.timings}
     titles = {ladder_title(t.backend, t.layer) for t in report.timings}
+    titles |= {instructions_title(c.backend) for c in report.instructions}
     return titles | {load_title(b) for b in backends | {r.backend for r in report.load}}
 
 
@@ -352,6 +356,7 @@ def render_markdown(report: Report, chart_files: dict[str, str]) -> str:
     for backend in ordered_backends(t.backend for t in report.timings):
         for layer in ("data", "asgi"):
             lines += _layer(report, backend, layer, chart_files)
+    lines += instruction_sections(report, chart_files)
     lines += _load(report, chart_files)
     lines += _breakdown(report) + _targets(report) + _conclusions(report)
     lines += _leftover_charts(chart_files, _embedded_titles(report))
@@ -359,18 +364,24 @@ def render_markdown(report: Report, chart_files: dict[str, str]) -> str:
 
 
 def write_report(report: Report, output_dir: Path) -> list[Path]:
-    """Write ``report.json``, the charts and ``report.md`` into ``output_dir``; return the paths.
+    """Write ``report.json``, the charts, ``report.md`` and ``report.html`` into ``output_dir``;
+    return the paths.
 
     Keys are sorted so that two runs' JSON files diff cleanly.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     chart_files = write_charts(report, output_dir)
+    chart_files |= write_instruction_charts(report, output_dir)
     json_path = output_dir / "report.json"
     json_text = json.dumps(report.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
     json_path.write_text(json_text + "\n", encoding="utf-8")
+    markdown = render_markdown(report, chart_files)
     markdown_path = output_dir / "report.md"
-    markdown_path.write_text(render_markdown(report, chart_files), encoding="utf-8")
-    return [json_path, markdown_path, *(output_dir / name for name in chart_files.values())]
+    markdown_path.write_text(markdown, encoding="utf-8")
+    html_path = output_dir / "report.html"
+    html_path.write_text(render_html(markdown, output_dir, TITLE), encoding="utf-8")
+    charts = [output_dir / name for name in chart_files.values()]
+    return [json_path, markdown_path, html_path, *charts]
 
 
 # --- terminal summary -------------------------------------------------------------------------

@@ -74,6 +74,27 @@ class LoadRun:
 
 
 @dataclass
+class InstructionCount:
+    """CPU instructions one operation costs on one rung, counted by callgrind (no noise).
+
+    ``(instructions of n operations - instructions of 0 operations) / n``, both after the same
+    warm-up in the same process; ``by_family`` splits that figure by the object file the
+    instructions ran in (see ``benchmarks.callgrind.OBJECT_FAMILIES``). On PostgreSQL and
+    MariaDB the server's own work runs in another process and is not counted.
+    """
+
+    layer: str  # "data" or "asgi", as for Timing
+    backend: str
+    rung: str
+    operation: str
+    tool: str  # "callgrind"
+    operations: int  # n
+    instructions_per_operation: float
+    by_family: dict[str, float]
+    ratios: dict[str, float] = field(default_factory=dict)  # e.g. {"orm/core": 2.4}
+
+
+@dataclass
 class Gate:
     """A check that must pass before any figure is reported."""
 
@@ -107,6 +128,7 @@ class Report:
     breakdown: list[dict[str, Any]]
     targets: list[Target]
     conclusions: list[str]
+    instructions: list[InstructionCount] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see benchmarks/README.md for the schema)."""

@@ -175,11 +175,14 @@ def row_of(markdown: str, heading: str, first_cell: str) -> str:
     return next(line for line in section.splitlines() if line.startswith(f"| {first_cell} |"))
 
 
-def test_write_report_returns_the_json_the_markdown_and_every_chart(written: Written) -> None:
+def test_write_report_returns_the_json_the_markdown_the_page_and_every_chart(
+    written: Written,
+) -> None:
     paths, out = written.paths, written.out
     assert [p.name for p in paths] == [
         "report.json",
         "report.md",
+        "report.html",
         "ladder-data-sqlite.png",
         "ladder-asgi-sqlite.png",
         "load-sqlite.png",

@@ -1,0 +1,133 @@
+"""The script callgrind runs: every rung of every operation, in marked segments.
+
+``python -m benchmarks.instructions_probe --plan plan.json`` migrates and seeds the database
+named in the plan, then for each (layer, rung, operation) runs the same warm-up twice, each
+followed by a marked segment: one of ``n`` operations and one of 0 operations. The parent
+subtracts the second from the first and divides by ``n``, so what the segment does apart from
+the operations (the loop, the markers, the event loop's round trip) cancels, and start-up,
+imports and seeding fall outside every segment.
+
+Arguments, requests and clean-up (deleting the rows a segment added) are prepared outside the
+segments, as the timings do. The plan and the list of segment labels travel as JSON files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from benchmarks.asgi_layer import EXPECTED_STATUS, AsgiBench, requests_for
+from benchmarks.callgrind import mark
+from benchmarks.database import BenchDatabase, bench_database
+from benchmarks.registry import load_rungs
+from benchmarks.workloads import WORKLOADS
+
+SEGMENT_LABEL = "{layer}|{rung}|{operation}|{n}"
+BETWEEN = "between"
+SWITCH_INTERVAL_S = 1000.0
+
+Runner = Callable[[int], Callable[[], None]]
+"""Given a number of operations, prepares them and returns what performs them."""
+
+
+def data_runner(bench: BenchDatabase, rung: str, operation: str) -> Runner:
+    """Prepare ``n`` calls of a data-layer rung; the returned callable makes them."""
+    function = load_rungs()[rung].implementations[operation]
+
+    def prepare(n: int) -> Callable[[], None]:
+        arguments: list[Any] = WORKLOADS[operation].arguments(bench, n) if n else []
+
+        def run() -> None:
+            for argument in arguments:
+                function(bench, argument)
+
+        return run
+
+    return prepare
+
+
+def asgi_runner(asgi: AsgiBench, app: str, operation: str) -> Runner:
+    """Prepare ``n`` whole requests to one app in process; the callable sends them."""
+    expected = EXPECTED_STATUS.get(operation, 200)
+
+    def prepare(n: int) -> Callable[[], None]:
+        requests = requests_for(asgi.bench, operation, n, app) if n else []
+
+        def run() -> None:
+            asgi.send_all(app, requests, expected)
+
+        return run
+
+    return prepare
+
+
+def measure_pair(
+    bench: BenchDatabase, label: dict[str, Any], runner: Runner, warmup: int, n: int
+) -> list[str]:
+    """Warm up, segment of ``n``; warm up, segment of 0.
+
+    Returns one label per marker: the label of the segment that marker ends.
+    """
+    labels: list[str] = []
+    adds_rows = WORKLOADS[label["operation"]].adds_rows
+    for count in (n, 0):
+        runner(warmup)()
+        if adds_rows:
+            bench.remove_rows_after_seed()
+        run = runner(count)
+        mark()  # ends the warm-up and preparation
+        labels.append(BETWEEN)
+        run()
+        mark()  # ends the measured segment
+        labels.append(SEGMENT_LABEL.format(**label, n=count))
+        if adds_rows:
+            bench.remove_rows_after_seed()
+    return labels
+
+
+def run_plan(plan: dict[str, Any]) -> list[str]:
+    """Measure every pair in ``plan``; return one label per marker, in marker order."""
+    # Threads (the apps' thread pool) hand over the GIL only when they block, not on the 5 ms
+    # wall-clock switch interval, which under callgrind would fall at a different instruction
+    # every run. (What remains variable in whole requests: how often the event loop wakes for
+    # the thread pool's results.)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    labels = [BETWEEN]  # the first marker ends start-up, imports and seeding
+    warmup = int(plan["warmup"])
+    with ExitStack() as stack:
+        bench = stack.enter_context(bench_database(plan["backend"], plan["url"]))
+        asgi: AsgiBench | None = None
+        mark()
+        # Data-layer pairs run before any app is started: a started app brings an event loop
+        # and a thread pool, whose wake-ups would land in the data segments at moments that
+        # differ from run to run.
+        for pair in sorted(plan["pairs"], key=lambda pair: pair["layer"] != "data"):
+            layer, rung, operation, n = pair["layer"], pair["rung"], pair["operation"], pair["n"]
+            if layer == "data":
+                runner = data_runner(bench, rung, operation)
+            else:
+                if asgi is None:
+                    asgi = stack.enter_context(AsgiBench(bench, plan["asgi_apps"]))
+                runner = asgi_runner(asgi, rung, operation)
+            label = {"layer": layer, "rung": rung, "operation": operation}
+            labels += measure_pair(bench, label, runner, warmup, int(n))
+    return labels
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Read the plan, measure, write the labels."""
+    cli = argparse.ArgumentParser(prog="python -m benchmarks.instructions_probe")
+    cli.add_argument("--plan", type=Path, required=True)
+    cli.add_argument("--labels", type=Path, required=True)
+    args = cli.parse_args(argv)
+    labels = run_plan(json.loads(args.plan.read_text()))
+    args.labels.write_text(json.dumps(labels))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""``benchmarks.instructions``: instruction counts under callgrind, and that they repeat.
+
+The counts are a check of the method, not of speed: two runs of the same code on a tiny n must
+count the same instructions within 1%, whatever else the machine is doing. Each probe run
+spends about a minute starting Python, SQLAlchemy and FastAPI under callgrind. The data layer
+repeats to within a few instructions; whole requests through ASGI vary by up to about 1% at a
+tiny n, because the event loop wakes for the thread pool's results a different number of
+times from run to run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from benchmarks.callgrind import Dump, object_family
+from benchmarks.cli import count_plan, parse_args
+from benchmarks.database import fresh_url
+from benchmarks.instructions import CountPlan, measure_instructions, per_operation, plan_pairs
+from benchmarks.instructions_probe import BETWEEN
+from benchmarks.profiles import HEADLINE_COUNTS, PROFILES
+from benchmarks.results import InstructionCount
+
+TINY = CountPlan(n=5, heavy_n=1, warmup=2, asgi_apps=("core",), data_rungs=("raw", "core"))
+OPERATIONS = ("get_one", "create")
+AGREEMENT = 0.01
+
+
+def count_on(backend: str, workdir: Path, plan: CountPlan) -> list[InstructionCount]:
+    with fresh_url(backend, workdir) as url:
+        return measure_instructions(backend, url, OPERATIONS, plan, workdir)
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[InstructionCount], ...]:
+    """The same tiny plan counted twice on SQLite, at the same time, each in its own process.
+
+    Running them side by side halves the wait and is part of the check: what one count does
+    to the machine must not change the other's figures.
+    """
+    workdirs = [tmp_path_factory.mktemp("count") for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return tuple(pool.map(lambda workdir: count_on("sqlite", workdir, TINY), workdirs))
+
+
+def test_the_plan_covers_each_chosen_rung_and_app_on_each_operation() -> None:
+    pairs = [(p["layer"], p["rung"], p["operation"], p["n"]) for p in plan_pairs(TINY, OPERATIONS)]
+    assert sorted(pairs) == sorted(
+        [("data", rung, operation, 5) for rung in ("raw", "core") for operation in OPERATIONS]
+        + [("asgi", "core", operation, 5) for operation in OPERATIONS]
+    )
+    heavy = plan_pairs(TINY, ("list_1000", "seed_1000"))
+    assert {p["n"] for p in heavy} == {1}
+    assert all(p["layer"] == "data" for p in heavy if p["operation"] == "seed_1000")
+
+
+def dump(total: int, sqlite: int) -> Dump:
+    return Dump(total, {"/lib/libsqlite3.so": sqlite, "/bin/python3.11": total - sqlite})
+
+
+def test_an_operation_costs_its_segment_minus_the_empty_one_divided_by_n() -> None:
+    labels: Sequence[str] = [
+        BETWEEN,
+        BETWEEN,
+        "data|core|get_one|4",
+        BETWEEN,
+        "data|core|get_one|0",
+    ]
+    dumps = [dump(10**9, 0), dump(5000, 0), dump(4600, 400), dump(7000, 0), dump(600, 0)]
+    pair = {"layer": "data", "rung": "core", "operation": "get_one", "n": 4}
+    instructions, families = per_operation(labels, dumps, pair)
+    assert instructions == (4600 - 600) / 4
+    assert families == {
+        object_family("/lib/libsqlite3.so"): 100.0,
+        object_family("/bin/python3.11"): 900.0,
+    }
+
+
+def test_two_runs_count_the_same_instructions_within_one_percent(
+    two_runs: tuple[list[InstructionCount], ...],
+) -> None:
+    first, second = ({(c.layer, c.rung, c.operation): c for c in run} for run in two_runs)
+    assert first.keys() == second.keys()
+    assert len(first) == 6
+    for key, count in first.items():
+        again = second[key].instructions_per_operation
+        spread = abs(count.instructions_per_operation - again) / count.instructions_per_operation
+        assert spread <= AGREEMENT, (
+            f"{key}: {count.instructions_per_operation:,.0f} vs {again:,.0f}"
+        )
+
+
+def test_every_count_is_positive_and_its_families_add_up_to_it(
+    two_runs: tuple[list[InstructionCount], ...],
+) -> None:
+    for count in two_runs[0]:
+        assert count.tool == "callgrind"
+        assert count.instructions_per_operation > 0
+        assert sum(count.by_family.values()) == pytest.approx(
+            count.instructions_per_operation, abs=0.1 * len(count.by_family) + 1
+        )
+    sqlite_shares = [c.by_family.get("SQLite itself (libsqlite3)", 0.0) for c in two_runs[0]]
+    assert max(sqlite_shares) > 0  # SQLite runs in process: its instructions are counted
+
+
+def test_counts_carry_the_same_ratios_as_the_timings(
+    two_runs: tuple[list[InstructionCount], ...],
+) -> None:
+    by_key = {(c.layer, c.rung, c.operation): c for c in two_runs[0]}
+    core, raw = by_key[("data", "core", "get_one")], by_key[("data", "raw", "get_one")]
+    expected = core.instructions_per_operation / raw.instructions_per_operation
+    assert core.ratios == pytest.approx({"core/raw": expected})
+    assert by_key[("asgi", "core", "create")].ratios == {}  # the floor was not counted
+
+
+def test_every_backend_can_be_counted(backend: str, tmp_path: Path) -> None:
+    plan = CountPlan(n=1, warmup=1, layers=("data",), data_rungs=("core",))
+    counts = count_on(backend, tmp_path, plan)
+    assert [(c.backend, c.rung, c.operation) for c in counts] == [
+        (backend, "core", operation) for operation in OPERATIONS
+    ]
+    assert all(c.instructions_per_operation > 0 for c in counts)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], HEADLINE_COUNTS),
+        (["--no-counts"], None),
+        (["--quick"], None),
+        (["--quick", "--counts"], HEADLINE_COUNTS),
+        (["--full"], CountPlan()),
+        (["--layers", "data,wire"], dataclasses.replace(HEADLINE_COUNTS, layers=("data",))),
+        (["--layers", "wire"], None),
+    ],
+)
+def test_counts_follow_the_profile_unless_the_command_line_says_otherwise(
+    argv: list[str], expected: CountPlan | None
+) -> None:
+    args = parse_args(argv)
+    profile = PROFILES["quick" if args.quick else "full" if args.full else "default"]
+    assert count_plan(args, profile) == expected
