@@ -14,6 +14,7 @@ segments, as the timings do. The plan and the list of segment labels travel as J
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -80,6 +81,9 @@ def measure_pair(
         if adds_rows:
             bench.remove_rows_after_seed()
         run = runner(count)
+        # Every segment starts with empty collector generations, so the collections that fall
+        # inside it depend on what it allocates, not on what the process did before.
+        gc.collect()
         mark()  # ends the warm-up and preparation
         labels.append(BETWEEN)
         run()
