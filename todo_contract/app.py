@@ -67,7 +67,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         Admission,
         limit=settings.pool_size + settings.pool_max_overflow,
-        timeout=settings.pool_timeout,
+        timeout=settings.queue_timeout,
     )
     app.add_middleware(RequestLog)
 

@@ -17,10 +17,10 @@ class Settings(BaseSettings):
     connection per thread, so a pool smaller than that makes requests queue for a connection,
     and a larger one only opens connections nobody can use. Whatever the size, no more
     requests than the pool holds are let into the app at once (``todo_contract.admission``);
-    the rest wait up to ``pool_timeout`` seconds, then get a 503. Connections are opened on demand
-    and then kept: "overflow" connections would be closed on return and reopened by the next
-    burst, and the benchmark showed that churn cutting MariaDB's throughput at 16 concurrent
-    clients to a sixth of what one client gets.
+    the rest queue, holding nothing, for up to ``queue_timeout`` seconds, then get a 503.
+    Connections are opened on demand and then kept: "overflow" connections would be closed on
+    return and reopened by the next burst, and the benchmark showed that churn cutting
+    MariaDB's throughput at 16 concurrent clients to a sixth of what one client gets.
     """
 
     model_config = SettingsConfigDict(env_prefix="TODO_", env_ignore_empty=True, extra="ignore")
@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     )
     pool_timeout: float = Field(
         default=5.0, gt=0, description="seconds a request waits for a connection before a 503"
+    )
+    queue_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds a request waits for its turn when every connection is in use, "
+        "before a 503",
     )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="how long a SQLite writer waits for the write lock"
