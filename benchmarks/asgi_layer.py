@@ -122,7 +122,7 @@ class AsgiBench:
             return 0.0
         app = self.apps[app_name]
         requests = requests_for(self.bench, operation, k, app_name)
-        with counting_engine(app.state.engine) as counter:
+        with counting_engine(app.state.database.engine) as counter:
             self.send_all(app_name, requests, EXPECTED_STATUS.get(operation, 200))
         if WORKLOADS[operation].adds_rows:
             self.bench.remove_rows_after_seed()

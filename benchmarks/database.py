@@ -12,11 +12,12 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, insert, make_url, select, text
+from sqlalchemy import Engine, delete, insert, select
 
 from todo_contract.clock import utc_now
-from todo_contract.database import create_database_engine, write_engine
+from todo_contract.database import Database, open_database
 from todo_contract.migrate import upgrade
+from todo_contract.scratch import scratch_database
 from todo_contract.settings import Settings
 from todo_contract.table import todos
 
@@ -35,16 +36,29 @@ def server_url(backend: str) -> str:
 
 @dataclass
 class BenchDatabase:
-    """The engines and seeded rows one backend's measurements run against."""
+    """The database handle and seeded rows one backend's measurements run against.
+
+    ``database`` is the same kind of handle an app holds in ``app.state.database``, so the
+    rungs open their Sessions and Connections exactly as the apps' requests do.
+    """
 
     backend: str
     url: str
-    engine: Engine
-    write_engine: Engine
+    database: Database
     seeded_ids: list[int]
     titles: Iterator[int] = field(default_factory=count)
     resources: dict[str, Any] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine reads use."""
+        return self.database.engine
+
+    @property
+    def write_engine(self) -> Engine:
+        """The write view (same pool) writes use."""
+        return self.database.writes
 
     def next_title(self) -> str:
         """A fresh title for a created todo."""
@@ -56,7 +70,7 @@ class BenchDatabase:
             connection.execute(delete(todos).where(todos.c.id > self.seeded_ids[-1]))
 
 
-def seed(engine: Engine, rows: int = SEED_ROWS) -> list[int]:
+def seed(database: Database, rows: int = SEED_ROWS) -> list[int]:
     """Insert ``rows`` todos (every other one completed) and return their ids."""
     now = utc_now()
     values = [
@@ -69,7 +83,7 @@ def seed(engine: Engine, rows: int = SEED_ROWS) -> list[int]:
         }
         for number in range(rows)
     ]
-    with write_engine(engine).begin() as connection:
+    with database.writes.begin() as connection:
         connection.execute(insert(todos), values)
         return list(connection.execute(select(todos.c.id).order_by(todos.c.id)).scalars())
 
@@ -85,41 +99,22 @@ def fresh_url(backend: str, workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def scratch_database(admin_url: str, name: str) -> Iterator[str]:
-    """Create database ``name`` on the PostgreSQL or MariaDB server behind ``admin_url``,
-    yield its URL, and drop it afterwards (even if connections to it are still open)."""
-    postgresql = make_url(admin_url).get_backend_name() == "postgresql"
-    quoted = f'"{name}"' if postgresql else f"`{name}`"
-    charset = "" if postgresql else " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {quoted}{charset}"))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        force = " WITH (FORCE)" if postgresql else ""
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted}{force}"))
-        admin.dispose()
-
-
-@contextmanager
 def bench_database(
     backend: str, url: str, settings: Settings | None = None
 ) -> Iterator[BenchDatabase]:
     """Migrate and seed the database at ``url``; the engines are the apps' own."""
-    engine = create_database_engine(url, settings or Settings())
+    database = open_database(url, settings or Settings())
     try:
-        upgrade(engine)
-        ids = seed(engine)
-        bench = BenchDatabase(backend, url, engine, write_engine(engine), ids)
+        upgrade(database)
+        ids = seed(database)
+        bench = BenchDatabase(backend, url, database, ids)
         try:
             yield bench
         finally:
             for close in reversed(bench.closers):
                 close()
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 @contextmanager

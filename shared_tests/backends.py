@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from benchmarks.database import scratch_database
-from todo_contract.database import create_database_engine
+from todo_contract.database import Database, open_database
+from todo_contract.scratch import scratch_database
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 SERVER_URLS = {
@@ -72,10 +72,17 @@ def fresh_database(backend: str, tmp_path: Path, worker: str = "main") -> Iterat
 
 
 @contextmanager
+def fresh_handle(database_url: str) -> Iterator[Database]:
+    """A database handle like an app's, on ``database_url``, disposed afterwards."""
+    database = open_database(database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@contextmanager
 def fresh_engine(database_url: str) -> Iterator[Engine]:
     """A plain engine on ``database_url`` for looking at (or preparing) a database directly."""
-    engine = create_database_engine(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+    with fresh_handle(database_url) as database:
+        yield database.engine

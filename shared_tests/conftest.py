@@ -48,7 +48,7 @@ def app(create_app: AppFactory, database_url: str) -> FastAPI:
 
 def assert_no_checked_out_connections(app: FastAPI) -> None:
     """Every Session/Connection a request took must be back in the pool."""
-    checked_out = app.state.engine.pool.checkedout()
+    checked_out = app.state.database.engine.pool.checkedout()
     assert checked_out == 0, f"{checked_out} connection(s) still checked out: a request leaked"
 
 

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
-from shared_tests.backends import fresh_engine
+from shared_tests.backends import fresh_engine, fresh_handle
 from shared_tests.conftest import AppFactory
 from shared_tests.live_server import run_to_exit
 from shared_tests.tutorial_app import build_tutorial_database, expected_api_rows
@@ -85,9 +85,9 @@ def test_a_database_at_the_previous_revision_is_upgraded_with_every_row_kept(
 
 
 def test_the_migrations_build_exactly_the_table_the_apps_use(database_url: str) -> None:
-    with fresh_engine(database_url) as engine:
-        upgrade(engine)
-        with engine.connect() as connection:
+    with fresh_handle(database_url) as database:
+        upgrade(database)
+        with database.engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
 

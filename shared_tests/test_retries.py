@@ -68,7 +68,7 @@ class FailingWrites:
 def failing_writes(app: FastAPI) -> Iterator[tuple[TestClient, FailingWrites]]:
     faults = FailingWrites()
     with TestClient(app) as client:
-        engine = app.state.engine
+        engine = app.state.database.engine
         event.listen(engine, "before_cursor_execute", faults.before_cursor_execute)
         try:
             yield client, faults

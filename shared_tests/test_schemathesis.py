@@ -21,7 +21,6 @@ from sqlalchemy import delete
 from starlette.testclient import TestClient
 
 from shared_tests.fuzzing import fixed_settings, load_schema
-from todo_contract.database import write_engine
 from todo_contract.table import todos
 
 EXAMPLES_PER_OPERATION = 25
@@ -100,7 +99,7 @@ def test_sequences_following_the_documents_links_conform_to_it(
     def setup(_machine: APIStateMachine) -> None:
         # Every scenario starts from an empty table, so that a scenario replayed by Hypothesis
         # sees the same responses (and so draws the same data) as when it first ran.
-        with write_engine(app.state.engine).begin() as connection:
+        with app.state.database.writes.begin() as connection:
             connection.execute(delete(todos))
 
     def get_call_kwargs(_machine: APIStateMachine, case: Case[Any]) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def test_a_quick_restart_between_two_requests_is_invisible_to_them(
     and the rest of the pool renewed, so no request after the restart sees an error."""
     app = create_app(login[0])
     with TestClient(app) as client:
-        engine = app.state.engine
+        engine = app.state.database.engine
         held = [engine.connect() for _ in range(POOLED)]
         for connection in held:
             connection.execute(text("SELECT 1"))

@@ -51,7 +51,7 @@ def test_the_leak_check_catches_a_dependency_without_finally(
     held: list[Connection] = []  # whatever still references the unclosed connection
 
     def leaky_connection() -> Iterator[Connection]:
-        connection = app.state.engine.connect()
+        connection = app.state.database.engine.connect()
         held.append(connection)
         yield connection  # no try/finally, no close(): the connection never returns
 

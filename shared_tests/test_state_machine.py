@@ -45,7 +45,6 @@ from shared_tests.contract_model import (
 )
 from shared_tests.fuzzing import fixed_settings
 from shared_tests.helpers import parse_timestamp
-from todo_contract.database import write_engine
 from todo_contract.table import todos
 
 SCENARIOS = 20
@@ -163,7 +162,7 @@ class ContractMachine(RuleBasedStateMachine):
         self.ever_seen: list[int] = []
         # A fresh scenario starts from an empty table (ids keep growing across scenarios).
         for app in self.apps.values():
-            with write_engine(app.state.engine).begin() as connection:
+            with app.state.database.writes.begin() as connection:
                 connection.execute(delete(todos))
 
     def send(self, call: Call) -> None:

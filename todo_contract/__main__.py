@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from todo_contract.database import create_database_engine, redact
+from todo_contract.database import open_database, redact
 from todo_contract.migrate import SchemaError, upgrade
 from todo_contract.settings import Settings
 
@@ -21,14 +21,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     upgrade_cli.add_argument("--database-url", default=settings.database_url)
     args = cli.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    engine = create_database_engine(args.database_url, settings)
+    database = open_database(args.database_url, settings)
     try:
-        upgrade(engine)
+        upgrade(database)
     except SchemaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        engine.dispose()
+        database.dispose()
     print(f"{redact(args.database_url)} is at the latest revision")
     return 0
 

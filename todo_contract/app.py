@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from sqlalchemy import Engine
 
 from todo_contract import health
 from todo_contract.admission import Admission
 from todo_contract.body_limit import BodySizeLimit
-from todo_contract.database import create_database_engine, write_engine
+from todo_contract.database import open_database
 from todo_contract.errors import install_error_handlers
 from todo_contract.migrate import prepare
 from todo_contract.request_log import RequestLog
@@ -30,31 +29,28 @@ API_VERSION = "1.0.0"
 def database_lifespan(
     database_url: str, *, migrate: bool, settings: Settings
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that opens the engine, migrates (or checks) the schema, and disposes it.
+    """A lifespan that opens the database, migrates (or checks) the schema, and disposes it.
 
-    The engine lives in ``app.state.engine``; ``app.state.write_engine`` is the same engine and
-    pool for requests that write (see ``todo_contract.database.write_engine``).
+    The handle (``todo_contract.database.Database``: engine, write view, SQLite file guard)
+    lives in ``app.state.database``, the one thing a request's dependency reads.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_database_engine(database_url, settings)
+        database = open_database(database_url, settings)
         try:
-            prepare(engine, migrate=migrate)
-            app.state.engine = engine
-            app.state.write_engine = write_engine(engine)
+            prepare(database, migrate=migrate)
+            app.state.database = database
             yield
         finally:
-            engine.dispose()
+            database.dispose()
 
     return lifespan
 
 
-def engine_for(request: Request) -> Engine:
-    """The engine a request should use: the write view for POST/PUT/PATCH/DELETE."""
-    state = request.app.state
-    engine: Engine = state.write_engine if request.method in WRITE_METHODS else state.engine
-    return engine
+def writes(request: Request) -> bool:
+    """Whether a request may write (POST/PUT/PATCH/DELETE): it then gets the write view."""
+    return request.method in WRITE_METHODS
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:

@@ -1,17 +1,21 @@
-"""Engines tuned per backend, the same for both apps.
+"""The database handle of an app: one engine tuned per backend, the same for every variant.
 
-One engine per app, with one pool. Write requests use ``write_engine(engine)``, a view of the
-same engine and pool that, on SQLite, opens its transaction with ``BEGIN IMMEDIATE``: a writer
-takes the write lock up front instead of upgrading a read lock mid-transaction, which is what
-turns concurrent SQLite writers into "database is locked" errors. Reads use a plain ``BEGIN``
-and, thanks to WAL, never wait for a writer.
+One ``Database`` per app, with one engine and one pool. Requests that write use its
+``writes`` view of the same engine and pool, which on SQLite opens its transaction with
+``BEGIN IMMEDIATE``: a writer takes the write lock up front instead of upgrading a read lock
+mid-transaction, which is what turns concurrent SQLite writers into "database is locked"
+errors. Reads autocommit and, thanks to WAL, never wait for a writer.
+
+The handle is the one place that choice lives: each app's ``db.py`` opens its Session or
+Connection from it with one function, which its request dependency and the benchmark's rung
+both call, so the benchmark cannot drift from the app.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,7 @@ from todo_contract.errors import DatabaseUnavailable
 from todo_contract.settings import Settings
 
 WRITE_OPTION = "todo_write"
-"""Execution option that marks a connection as one that will write (see ``write_engine``)."""
+"""Execution option that marks a connection as one that will write (see ``Database.writes``)."""
 
 SUPPORTED_DRIVERS = {
     "sqlite": "pysqlite",
@@ -59,8 +63,25 @@ def redact(database_url: str | URL) -> str:
     return make_url(database_url).render_as_string(hide_password=True)
 
 
-def create_database_engine(database_url: str, settings: Settings | None = None) -> Engine:
-    """Create the engine an app serves from, with pool and driver settings for its backend."""
+@dataclass(frozen=True)
+class Database:
+    """An app's database: the engine, its write view (same pool) and, for SQLite, the guard."""
+
+    engine: Engine
+    writes: Engine
+    guard: SqliteFileGuard | None = None
+
+    def engine_for(self, *, write: bool) -> Engine:
+        """The engine a unit of work uses: ``writes`` when it will write, else ``engine``."""
+        return self.writes if write else self.engine
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_database(database_url: str, settings: Settings | None = None) -> Database:
+    """The handle an app serves from, with pool and driver settings for its backend."""
     settings = settings or Settings()
     url = normalize_url(database_url)
     pool: dict[str, Any] = {
@@ -77,30 +98,14 @@ def create_database_engine(database_url: str, settings: Settings | None = None) 
             },
             **pool,
         )
-        _tune_sqlite(engine, Path(url.database or ""), settings)
-        return engine
+        return _tune_sqlite(engine, Path(url.database or ""), settings)
     # A server can restart under us: test each pooled connection before use, and
     # recycle connections before MariaDB's wait_timeout closes them from its side.
     connect_args: dict[str, Any] = {"connect_timeout": 5}
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **pool
     )
-
-
-_WRITE_VIEWS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
-_GUARDS: weakref.WeakKeyDictionary[Engine, SqliteFileGuard] = weakref.WeakKeyDictionary()
-
-
-def write_engine(engine: Engine) -> Engine:
-    """The view of ``engine`` (same pool) that requests which write must use.
-
-    On SQLite its transactions begin IMMEDIATE and check the database file before commit;
-    elsewhere it is the same engine marked with an execution option.
-    """
-    view = _WRITE_VIEWS.get(engine)
-    if view is None:
-        view = _WRITE_VIEWS[engine] = engine.execution_options(**{WRITE_OPTION: True})
-    return view
+    return Database(engine, engine.execution_options(**{WRITE_OPTION: True}))
 
 
 class SqliteFileGuard:
@@ -144,12 +149,7 @@ class SqliteFileGuard:
             )
 
 
-def sqlite_guard(engine: Engine) -> SqliteFileGuard | None:
-    """The file guard of a SQLite engine (None for server databases)."""
-    return _GUARDS.get(engine)
-
-
-def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> None:
+def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> Database:
     """Pragmas, the file guard, and IMMEDIATE write transactions.
 
     Reads carry no engine-level event listener on purpose: any listener on an engine makes
@@ -157,8 +157,8 @@ def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> None:
     autocommit mode (each request's one SELECT is its own consistent snapshot in WAL); the
     guard runs at pool checkout, a pool event, which costs one ``stat`` per request.
     """
-    guard = _GUARDS[engine] = SqliteFileGuard(path)
-    writes = _WRITE_VIEWS[engine] = engine.execution_options(**{WRITE_OPTION: True})
+    guard = SqliteFileGuard(path)
+    writes = engine.execution_options(**{WRITE_OPTION: True})
 
     @event.listens_for(engine, "do_connect")
     def _refuse_lost_file(*_: Any) -> None:
@@ -190,3 +190,5 @@ def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> None:
     @event.listens_for(writes, "commit")
     def _check_before_commit(_connection: Any) -> None:
         guard.check()
+
+    return Database(engine, writes, guard)

@@ -9,10 +9,10 @@ import logging
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from todo_contract.database import sqlite_guard
+from todo_contract.database import Database
 from todo_contract.errors import DatabaseUnavailable
 from todo_contract.request_log import request_id
 from todo_contract.schemas import HealthOk, HealthUnavailable
@@ -22,13 +22,13 @@ logger = logging.getLogger("todo_contract")
 router = APIRouter(tags=["health"])
 
 
-def database_problem(engine: Engine) -> str | None:
+def database_problem(database: Database) -> str | None:
     """Why the database cannot serve, or None when a query succeeds."""
-    guard = sqlite_guard(engine)
+    guard = database.guard
     if guard is not None and (problem := guard.problem()) is not None:
         return problem
     try:
-        with engine.connect() as connection:
+        with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except DatabaseUnavailable as exc:
         return str(exc)
@@ -45,7 +45,7 @@ def database_problem(engine: Engine) -> str | None:
 )
 def health(request: Request) -> HealthOk | JSONResponse:
     """Report whether the app can reach its database."""
-    problem = database_problem(request.app.state.engine)
+    problem = database_problem(request.app.state.database)
     if problem is None:
         return HealthOk()
     logger.error("503 health check (request_id=%s): %s", request_id(), problem)

@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
-from todo_contract.database import redact, write_engine
+from todo_contract.database import Database, redact
 
 logger = logging.getLogger("todo_contract")
 
@@ -71,10 +71,11 @@ def _adopt_tutorial_database(connection: Connection, config: Config) -> None:
     command.stamp(config, TUTORIAL_REVISION)
 
 
-def upgrade(engine: Engine) -> None:
-    """Upgrade the database behind ``engine`` to the head revision, adopting tutorial files."""
+def upgrade(database: Database) -> None:
+    """Upgrade ``database`` to the head revision, adopting tutorial files."""
+    engine = database.engine
     config = alembic_config()
-    with write_engine(engine).begin() as connection:
+    with database.writes.begin() as connection:
         config.attributes["connection"] = connection
         _adopt_tutorial_database(connection, config)
         before = current_revision(connection)
@@ -97,9 +98,9 @@ def ensure_current(engine: Engine) -> None:
         )
 
 
-def prepare(engine: Engine, *, migrate: bool) -> None:
+def prepare(database: Database, *, migrate: bool) -> None:
     """What an app does on start: upgrade, or with ``migrate=False`` check the revision."""
     if migrate:
-        upgrade(engine)
+        upgrade(database)
     else:
-        ensure_current(engine)
+        ensure_current(database.engine)

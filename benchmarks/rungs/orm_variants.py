@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from benchmarks.database import BenchDatabase
 from benchmarks.registry import implements, rung
 from benchmarks.rungs.core import LIST_20, LIST_1000, LIST_COMPLETED
-from benchmarks.rungs.orm import read_session
 from orm_app import repository
+from orm_app.db import open_session
 from orm_app.models import Todo
 from todo_contract.clock import utc_now
 from todo_contract.params import TodoFilter
@@ -55,14 +55,14 @@ COLUMNS = (Todo.id, Todo.title, Todo.completed, Todo.priority, Todo.created_at, 
 @implements("orm+expire_on_commit", "create")
 def create_expiring(bench: BenchDatabase, data: TodoCreate) -> TodoRead:
     """orm_app.repository.create_todo in a default Session."""
-    with Session(bench.write_engine) as session:
+    with Session(bench.database.writes) as session:
         return repository.create_todo(session, data)
 
 
 @implements("orm+expire_on_commit", "update")
 def update_expiring(bench: BenchDatabase, change: tuple[int, dict[str, Any]]) -> TodoRead | None:
     """orm_app.repository.update_todo in a default Session."""
-    with Session(bench.write_engine) as session:
+    with Session(bench.database.writes) as session:
         return repository.update_todo(session, *change)
 
 
@@ -70,14 +70,14 @@ def _list_columns(bench: BenchDatabase, query: TodoFilter) -> list[TodoRead]:
     statement = select(*COLUMNS).order_by(Todo.id).limit(query.limit).offset(query.offset)
     if query.completed is not None:
         statement = statement.where(Todo.completed == query.completed)
-    with read_session(bench) as session:
+    with open_session(bench.database, write=False) as session:
         return [TodoRead.model_validate(row) for row in session.execute(statement)]
 
 
 @implements("orm+columns", "get_one")
 def get_one_columns(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
     """select(columns).where(id) instead of session.get."""
-    with read_session(bench) as session:
+    with open_session(bench.database, write=False) as session:
         row = session.execute(select(*COLUMNS).where(Todo.id == todo_id)).first()
         return None if row is None else TodoRead.model_validate(row)
 
@@ -106,7 +106,7 @@ def get_one_cached(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
     its identity map, so no SQL is sent (and the data may be stale: that is the trade)."""
     session = bench.resources.get("identity_map_session")
     if not isinstance(session, Session):
-        session = read_session(bench)
+        session = open_session(bench.database, write=False)
         bench.resources["identity_map_session"] = session
         bench.closers.append(session.close)
     todo = repository.get_todo(session, todo_id)
@@ -118,7 +118,7 @@ def get_one_cached(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
 def seed_bulk(bench: BenchDatabase, items: list[TodoCreate]) -> int:
     """ORM bulk INSERT from a list of dicts."""
     now = utc_now()
-    with Session(bench.write_engine) as session:
+    with Session(bench.database.writes) as session:
         session.execute(
             insert(Todo),
             [{**item.model_dump(), "created_at": now, "updated_at": now} for item in items],
@@ -131,5 +131,5 @@ def seed_bulk(bench: BenchDatabase, items: list[TodoCreate]) -> int:
 def list_1000_yield_per(bench: BenchDatabase, _: object) -> list[TodoRead]:
     """Stream Todo objects in batches of 100."""
     statement = select(Todo).order_by(Todo.id).limit(1000).execution_options(yield_per=100)
-    with read_session(bench) as session:
+    with open_session(bench.database, write=False) as session:
         return [TodoRead.model_validate(todo) for todo in session.scalars(statement)]
