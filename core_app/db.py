@@ -26,6 +26,10 @@ def open_connection(database: Database, *, write: bool) -> Connection:
     return database.engine_for(write=write).connect()
 
 
+open_unit = open_connection
+"""The name the variant registry gives this function (``todo_contract.variants``)."""
+
+
 def get_connection(request: Request) -> Iterator[Connection]:
     """Yield the request's Connection, then close it."""
     connection = open_connection(request.app.state.database, write=writes(request))

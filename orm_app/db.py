@@ -29,6 +29,10 @@ def open_session(database: Database, *, write: bool) -> Session:
     return Session(database.engine_for(write=write), expire_on_commit=False)
 
 
+open_unit = open_session
+"""The name the variant registry gives this function (``todo_contract.variants``)."""
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """Yield the request's Session, then close it."""
     session = open_session(request.app.state.database, write=writes(request))

@@ -1,6 +1,7 @@
 """Fixtures of the contract suite: every test runs for each app on each selected backend.
 
-The ``app_kind`` and ``backend`` parameters come from ``shared_tests.plugin``.
+The ``app_kind`` (a registered variant's name) and ``backend`` parameters come from
+``shared_tests.plugin``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import core_app
-import orm_app
 from shared_tests.backends import fresh_database
+from todo_contract.variants import variant
 
 AppFactory = Callable[..., FastAPI]
-APPS: dict[str, AppFactory] = {"orm": orm_app.create_app, "core": core_app.create_app}
 
 
 @pytest.fixture
@@ -36,8 +35,8 @@ def database_url(backend: str, tmp_path: Path, worker_id: str) -> Iterator[str]:
 
 @pytest.fixture
 def create_app(app_kind: str) -> AppFactory:
-    """``orm_app.create_app`` or ``core_app.create_app``."""
-    return APPS[app_kind]
+    """The ``create_app`` of the variant under test."""
+    return variant(app_kind).create_app
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Start the real ``python -m orm_app`` / ``python -m core_app`` server in a subprocess."""
+"""Start a variant's real server (``python -m orm_app``, ``python -m core_app``, …)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,8 +14,9 @@ from pathlib import Path
 
 import httpx
 
+from todo_contract.variants import variant
+
 STARTUP_TIMEOUT_S = 30.0
-PACKAGES = {"orm": "orm_app", "core": "core_app"}
 
 
 def free_port() -> int:
@@ -54,7 +54,7 @@ def live_server(
     """
     port = free_port()
     log_path = cwd / f"server-{app_kind}-{port}.log"
-    command = [sys.executable, "-m", PACKAGES[app_kind], "--port", str(port), *args]
+    command = variant(app_kind).command("--port", str(port), *args)
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             command,
@@ -101,7 +101,7 @@ def run_to_exit(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m <app> <args>`` to completion (for --help and refusals)."""
     return subprocess.run(
-        [sys.executable, "-m", PACKAGES[app_kind], *args],
+        variant(app_kind).command(*args),
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -3,10 +3,11 @@
 Select backends with ``--backend sqlite,postgresql,mariadb`` (default: all three, or the
 ``TODO_TEST_BACKENDS`` environment variable). A selected server that does not answer fails
 the run at once, with the command that starts it; nothing is skipped. Every test that takes
-``app_kind`` runs for both apps, every test that takes ``backend`` on each selected backend,
-and every test that takes ``server_backend`` on each selected server backend (PostgreSQL,
-MariaDB), against a private server of its own (``shared_tests.private_servers``). With no
-server backend selected those tests are deselected: there is nothing for them to run on.
+``app_kind`` runs for every registered variant (``todo_contract.variants``), every test that
+takes ``backend`` on each selected backend, and every test that takes ``server_backend`` on
+each selected server backend (PostgreSQL, MariaDB), against a private server of its own
+(``shared_tests.private_servers``). With no server backend selected those tests are
+deselected: there is nothing for them to run on.
 A test marked ``@pytest.mark.backends("postgresql", "mariadb")`` runs only on those of them
 that are selected, and is deselected (never skipped) when none is.
 
@@ -21,10 +22,10 @@ import os
 import pytest
 
 from shared_tests.backends import selected_backends, unreachable_reason
+from todo_contract.variants import variants
 
 pytest_plugins = ("shared_tests.private_servers",)
 
-APP_KINDS = ("orm", "core")
 SERVER_BACKENDS = ("postgresql", "mariadb")
 BACKENDS_KEY = pytest.StashKey[list[str]]()
 NOT_SELECTED = "not-selected"
@@ -60,7 +61,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "app_kind" in metafunc.fixturenames:
-        metafunc.parametrize("app_kind", list(APP_KINDS))
+        metafunc.parametrize("app_kind", [variant.name for variant in variants()])
     if "backend" in metafunc.fixturenames:
         backends = metafunc.config.stash[BACKENDS_KEY]
         if (only := metafunc.definition.get_closest_marker("backends")) is not None:
