@@ -1,0 +1,1 @@
+"""Tests of the benchmark harness itself: its statistics, layers, gates and reports."""
