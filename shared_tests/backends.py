@@ -7,16 +7,13 @@ share state and can run in any order (or in parallel workers).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from todo_contract.database import Database, open_database
-from todo_contract.scratch import scratch_database
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 SERVER_URLS = {
@@ -58,17 +55,6 @@ def unreachable_reason(backend: str) -> str | None:
     finally:
         engine.dispose()
     return None
-
-
-@contextmanager
-def fresh_database(backend: str, tmp_path: Path, worker: str = "main") -> Iterator[str]:
-    """Create an empty database on ``backend``, yield its URL, and drop it afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'todos.db'}"
-        return
-    name = f"todo_test_{worker}_{uuid.uuid4().hex[:12]}"
-    with scratch_database(SERVER_URLS[backend], name) as url:
-        yield url
 
 
 @contextmanager

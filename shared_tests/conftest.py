@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from shared_tests.backends import fresh_database
+from shared_tests.templates import Templates, empty_database
 from todo_contract.variants import variant
 
 AppFactory = Callable[..., FastAPI]
@@ -26,10 +26,32 @@ def worker_id(request: pytest.FixtureRequest) -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """This worker's migrated templates, one per backend, made on first use."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    made = Templates(tmp_path_factory.mktemp("templates"), worker)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path, worker_id: str) -> Iterator[str]:
-    """A new, empty database on the backend under test, dropped after the test."""
-    with fresh_database(backend, tmp_path, worker_id) as url:
+def database_url(backend: str, tmp_path: Path, templates: Templates) -> Iterator[str]:
+    """A database at the latest revision on the backend under test, this test's own copy.
+
+    The app's lifespan still runs the migrations on it, which find nothing to do; tests of
+    the migration path itself take ``empty_database_url``.
+    """
+    with templates.copy(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path, worker_id: str) -> Iterator[str]:
+    """A new database with no tables at all, dropped after the test."""
+    with empty_database(backend, tmp_path, worker_id) as url:
         yield url
 
 

@@ -30,6 +30,12 @@ from todo_contract.migrate import (
 from todo_contract.table import metadata
 
 
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """Every test here starts from a database with no tables: the migrations are under test."""
+    return empty_database_url
+
+
 def revision_of(database_url: str) -> str | None:
     with fresh_engine(database_url) as engine, engine.connect() as connection:
         return current_revision(connection)

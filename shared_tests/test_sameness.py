@@ -13,8 +13,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from shared_tests.backends import fresh_database
 from shared_tests.conftest import assert_no_checked_out_connections
+from shared_tests.templates import Templates
 from todo_contract.variants import variants
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
@@ -111,13 +111,13 @@ def test_every_variant_publishes_the_same_openapi_document_apart_from_the_title(
 
 
 def test_a_fixed_script_gets_identical_answers_from_every_variant(
-    backend: str, tmp_path: Path
+    backend: str, tmp_path: Path, templates: Templates
 ) -> None:
     transcripts = {}
     for variant in variants():
         workdir = tmp_path / variant.name
         workdir.mkdir()
-        with fresh_database(backend, workdir, f"same_{variant.name}") as url:
+        with templates.copy(backend, workdir) as url:
             app = variant.create_app(url)
             with TestClient(app) as client:
                 transcripts[variant.name] = run_script(client)

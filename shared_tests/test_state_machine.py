@@ -30,7 +30,6 @@ from hypothesis.stateful import (
 from sqlalchemy import delete
 from starlette.testclient import TestClient
 
-from shared_tests.backends import fresh_database
 from shared_tests.conftest import assert_no_checked_out_connections
 from shared_tests.contract_model import (
     ANY,
@@ -45,6 +44,7 @@ from shared_tests.contract_model import (
 )
 from shared_tests.fuzzing import fixed_settings
 from shared_tests.helpers import parse_timestamp
+from shared_tests.templates import Templates
 from todo_contract.table import todos
 from todo_contract.variants import variants
 
@@ -278,8 +278,8 @@ class ContractMachine(RuleBasedStateMachine):
         self.send(Call("GET", "/todos?limit=1000"))
 
 
-def test_random_request_sequences_get_the_same_answers_from_both_apps_and_the_contract(
-    backend: str, tmp_path: Path
+def test_random_request_sequences_get_the_same_answers_from_every_variant_and_the_contract(
+    backend: str, tmp_path: Path, templates: Templates
 ) -> None:
     with ExitStack() as stack:
         apps: dict[str, FastAPI] = {}
@@ -287,7 +287,7 @@ def test_random_request_sequences_get_the_same_answers_from_both_apps_and_the_co
         for variant in variants():
             kind = variant.name
             (tmp_path / kind).mkdir()
-            url = stack.enter_context(fresh_database(backend, tmp_path / kind, f"machine_{kind}"))
+            url = stack.enter_context(templates.copy(backend, tmp_path / kind))
             apps[kind] = variant.create_app(url)
             clients[kind] = stack.enter_context(TestClient(apps[kind]))
 
