@@ -35,13 +35,13 @@ class Outcome:
     deleted: int = 0
     expected: dict[int, dict[str, Any]] = field(default_factory=dict)
 
-    def expect(self, status: int, response: httpx.Response, what: str) -> dict[str, Any] | None:
+    def expect(self, status: int, response: httpx.Response, what: str) -> bool:
+        """Whether ``response`` has ``status``; a mismatch is recorded as a failure."""
         self.statuses[response.status_code] += 1
         if response.status_code != status:
             self.failures.append(f"{what}: {response.status_code} {response.text[:200]}")
-            return None
-        body: dict[str, Any] | None = response.json() if response.content else None
-        return body
+            return False
+        return True
 
 
 async def one_client(base_url: str, number: int, outcome: Outcome) -> None:
@@ -56,11 +56,10 @@ async def one_client(base_url: str, number: int, outcome: Outcome) -> None:
 
 async def walk_a_todo(http: httpx.AsyncClient, number: int, outcome: Outcome) -> None:
     """Create, read, list, count, patch, replace and (for every third client) delete a todo."""
-    created = outcome.expect(
-        201, await http.post("/todos", json={"title": f"client {number}"}), "create"
-    )
-    if created is None:
+    response = await http.post("/todos", json={"title": f"client {number}"})
+    if not outcome.expect(201, response, "create"):
         return
+    created: dict[str, Any] = response.json()
     outcome.created += 1
     path = f"/todos/{created['id']}"
     outcome.expect(200, await http.get(path), "get")
@@ -71,7 +70,7 @@ async def walk_a_todo(http: httpx.AsyncClient, number: int, outcome: Outcome) ->
     outcome.expect(200, await http.put(path, json=replaced), "put")
     outcome.expect(404, await http.get("/todos/999999999"), "missing")
     if number % 3 == 0:
-        if outcome.expect(204, await http.delete(path), "delete") is None:
+        if outcome.expect(204, await http.delete(path), "delete"):
             outcome.deleted += 1
     else:
         outcome.expected[created["id"]] = replaced
