@@ -89,7 +89,9 @@ def controllable_database(backend: str, database_url: str) -> Iterator[Outage]:
         with admin.connect() as connection, inside.connect() as in_database:
             if backend == "postgresql":
                 connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-                in_database.execute(text(f'GRANT ALL ON SCHEMA public TO "{role}"'))
+                # The tables exist already (the test's database is a migrated copy).
+                for objects in ("SCHEMA", "ALL TABLES IN SCHEMA", "ALL SEQUENCES IN SCHEMA"):
+                    in_database.execute(text(f'GRANT ALL ON {objects} public TO "{role}"'))
             else:
                 connection.execute(text(f"CREATE USER '{role}'@'%'"))
                 connection.execute(text(f"GRANT ALL ON `{database}`.* TO '{role}'@'%'"))
