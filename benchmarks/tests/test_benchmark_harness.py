@@ -7,7 +7,6 @@ shape and consistency are checked.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,11 @@ from benchmarks import floor
 from benchmarks.cli import main as bench_main
 from benchmarks.counting import counting_engine, does_work
 from benchmarks.data_layer import queries_per_operation
-from benchmarks.database import BenchDatabase, bench_database, fresh_url
+from benchmarks.database import BenchDatabase
 from benchmarks.gates import query_count_gate, same_answers_gate
 from benchmarks.registry import OPERATIONS, load_rungs
 from benchmarks.results import Interval, Timing
 from todo_contract.schemas import TodoCreate
-
-
-@pytest.fixture
-def bench(backend: str, tmp_path: Path) -> Iterator[BenchDatabase]:
-    with fresh_url(backend, tmp_path) as url, bench_database(backend, url) as database:
-        yield database
 
 
 def test_transaction_control_is_not_counted_as_work() -> None:
@@ -37,7 +30,7 @@ def test_transaction_control_is_not_counted_as_work() -> None:
     assert does_work("SELECT 1")
 
 
-def test_every_rung_of_the_ladder_implements_every_operation(bench: BenchDatabase) -> None:
+def test_every_rung_of_the_ladder_implements_every_operation() -> None:
     rungs = load_rungs()
     for name in ("raw", "core", "orm"):
         assert set(rungs[name].implementations) == set(OPERATIONS)
@@ -113,6 +106,7 @@ def test_the_query_count_gate_flags_a_rung_that_sends_more_statements_than_core(
     assert alike.detail == "every rung sends as many statements as Core"
 
 
+@pytest.mark.slow
 def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
