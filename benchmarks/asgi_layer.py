@@ -9,73 +9,65 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 
 from fastapi import FastAPI
 
-import core_app
-import orm_app
 from benchmarks import floor
 from benchmarks.asgi_client import call, running
 from benchmarks.counting import counting_engine
 from benchmarks.database import BenchDatabase
+from benchmarks.ladder import FLOOR, FLOOR_DEPENDENCY, FLOORS, baseline, bench_variants
 from benchmarks.measure import Plan, Variant, run_interleaved
-from benchmarks.registry import OPERATIONS
+from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, Request
 from benchmarks.results import Timing
 from benchmarks.summary import timings_from_variants
-from benchmarks.workloads import WORKLOADS, hot_ids, rows_to_delete
 
-APPS: dict[str, Callable[..., FastAPI]] = {
-    "floor": floor.create_app,
-    "floor+dependency": functools.partial(floor.create_app, dependency=True),
-    "core": core_app.create_app,
-    "orm": orm_app.create_app,
+FLOOR_APPS: dict[str, Callable[..., FastAPI]] = {
+    FLOOR: floor.create_app,
+    FLOOR_DEPENDENCY: functools.partial(floor.create_app, dependency=True),
 }
-BASELINES: dict[str, str | None] = {
-    "floor": None,
-    "floor+dependency": "floor",
-    "core": "floor",
-    "orm": "core",
-}
-HTTP_OPERATIONS = [name for name, operation in OPERATIONS.items() if operation.http]
-EXPECTED_STATUS = {"create": 201, "delete": 204}
 
-Request = tuple[str, str, bytes | None]
+
+def app_factories() -> dict[str, Callable[..., FastAPI]]:
+    """Every app of the layer: the two floors, then each registered variant's ``create_app``."""
+    return {**FLOOR_APPS, **{v.name: v.create_app for v in bench_variants()}}
+
+
+def baselines() -> dict[str, str | None]:
+    """The app each app's ratios are taken against: a variant's baseline, else the floor."""
+    return {
+        FLOOR: None,
+        FLOOR_DEPENDENCY: FLOOR,
+        **{v.name: baseline(v, "asgi") for v in bench_variants()},
+    }
 
 
 def requests_for(bench: BenchDatabase, operation: str, k: int, app: str) -> list[Request]:
-    """The ``k`` HTTP requests that perform ``operation`` on ``app``."""
-    method, template = OPERATIONS[operation].http or ("GET", "/")
-    if "{id}" not in template:
-        ids: list[int | None] = [None] * k
-    elif operation == "delete" and not app.startswith("floor"):
-        ids = list(rows_to_delete(bench, k))  # the floor deletes nothing: it reuses hot ids
-    else:
-        ids = list(hot_ids(bench, k))
-    requests: list[Request] = []
-    for index, todo_id in enumerate(ids):
-        path = template.format(id=todo_id)
-        if operation == "create":
-            body = json.dumps({"title": f"created over ASGI {index}", "priority": 1}).encode()
-            requests.append((method, path, body))
-        elif operation == "update":
-            requests.append((method, path, json.dumps({"priority": index % 7}).encode()))
-        else:
-            requests.append((method, path, None))
-    return requests
+    """The ``k`` HTTP requests that perform ``operation`` on ``app`` (as its record says)."""
+    http = OPERATIONS[operation].http
+    if http is None:
+        raise ValueError(f"no HTTP endpoint for {operation!r}")
+    return http.requests(bench, k, has_database=app not in FLOORS)
+
+
+def expected_status(operation: str) -> int:
+    """The status every request of ``operation`` must get."""
+    http = OPERATIONS[operation].http
+    return 200 if http is None else http.expected_status
 
 
 class AsgiBench:
-    """The three apps, started in one event loop on the benchmark database."""
+    """The apps, started in one event loop on the benchmark database."""
 
     def __init__(self, bench: BenchDatabase, apps: Sequence[str]) -> None:
         self.bench = bench
         self.loop = asyncio.new_event_loop()
         self.stack = AsyncExitStack()
-        self.apps = {name: APPS[name](bench.url) for name in apps}
+        factories = app_factories()
+        self.apps = {name: factories[name](bench.url) for name in apps}
 
     def __enter__(self) -> AsgiBench:
         for app in self.apps.values():
@@ -105,12 +97,12 @@ class AsgiBench:
 
     def sampler(self, app_name: str, operation: str) -> Callable[[int], float]:
         """Take one sample of ``operation`` on ``app_name``."""
-        expected = EXPECTED_STATUS.get(operation, 200)
+        expected = expected_status(operation)
 
         def sample(k: int) -> float:
             requests = requests_for(self.bench, operation, k, app_name)
             elapsed = self.send_all(app_name, requests, expected)
-            if WORKLOADS[operation].adds_rows:
+            if OPERATIONS[operation].adds_rows:
                 self.bench.remove_rows_after_seed()
             return elapsed
 
@@ -118,13 +110,13 @@ class AsgiBench:
 
     def queries_per_request(self, app_name: str, operation: str, k: int = 4) -> float | None:
         """Statements one request sends (None for the floor, which has no database)."""
-        if app_name.startswith("floor"):
+        if app_name in FLOORS:
             return 0.0
         app = self.apps[app_name]
         requests = requests_for(self.bench, operation, k, app_name)
         with counting_engine(app.state.database.engine) as counter:
-            self.send_all(app_name, requests, EXPECTED_STATUS.get(operation, 200))
-        if WORKLOADS[operation].adds_rows:
+            self.send_all(app_name, requests, expected_status(operation))
+        if OPERATIONS[operation].adds_rows:
             self.bench.remove_rows_after_seed()
         return counter.count / k
 
@@ -134,10 +126,11 @@ def measure_asgi_layer(
     operations: Sequence[str],
     plan: Plan,
     *,
-    apps: Sequence[str] = tuple(APPS),
+    apps: Sequence[str] | None = None,
     on_sample: Callable[[], None] | None = None,
 ) -> list[Timing]:
-    """Time every app on every HTTP operation, interleaved."""
+    """Time every app (default: the floors and every variant) on every HTTP operation."""
+    apps = tuple(app_factories()) if apps is None else tuple(apps)
     operations = [operation for operation in operations if operation in HTTP_OPERATIONS]
     with AsgiBench(bench, apps) as asgi:
         groups = [
@@ -156,11 +149,12 @@ def measure_asgi_layer(
         backend=bench.backend,
         ks=ks,
         queries=queries,
-        baselines=BASELINES,
+        baselines=baselines(),
     )
 
 
-def sample_count(operations: Sequence[str], plan: Plan, apps: int = len(APPS)) -> int:
+def sample_count(operations: Sequence[str], plan: Plan, apps: int | None = None) -> int:
     """How many samples ``measure_asgi_layer`` takes (for the progress bar)."""
+    apps = len(app_factories()) if apps is None else apps
     http = [operation for operation in operations if operation in HTTP_OPERATIONS]
     return len(http) * apps * (plan.warmups + plan.repeats)

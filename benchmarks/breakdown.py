@@ -24,13 +24,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from benchmarks.database import BenchDatabase
-from benchmarks.registry import Rung
+from benchmarks.ladder import bench_variants, compared_pairs, data_gaps
+from benchmarks.registry import OPERATIONS, Rung
 from benchmarks.results import LoadRun, Timing
-from benchmarks.workloads import WORKLOADS
 
-PROFILED_OPERATIONS = ("get_one", "list_20", "list_1000")
-PROFILE_CALLS = {"get_one": 400, "list_20": 200, "list_1000": 40}
-GAPS = (("orm", "core"), ("core", "raw"))
+
+def profiled_operations() -> list[str]:
+    """The operations whose gaps are explained (their records say how many calls to profile)."""
+    return [name for name, operation in OPERATIONS.items() if operation.profile_calls]
+
 
 # (family, substrings of the function's file or name), first match wins
 FAMILIES: list[tuple[str, tuple[str, ...]]] = [
@@ -71,8 +73,9 @@ FAMILIES: list[tuple[str, tuple[str, ...]]] = [
             "todo_contract/database",
         ),
     ),
-    ("the apps' repository code", ("orm_app/", "core_app/", "benchmarks/rungs/")),
+    ("the apps' repository code", ("benchmarks/rungs/",)),
 ]
+"""The last family gets every variant's package too (``family_of``): read from the registry."""
 UNEXPLAINED = "unexplained (builtins, standard library)"
 
 
@@ -83,6 +86,8 @@ def family_of(function: tuple[str, int, str]) -> str:
     for family, markers in FAMILIES:
         if any(marker in where for marker in markers):
             return family
+    if any(f"{v.package.replace('.', '/')}/" in where for v in bench_variants()):
+        return FAMILIES[-1][0]
     return UNEXPLAINED
 
 
@@ -117,10 +122,11 @@ def profile_rungs(
 ) -> dict[tuple[str, str], dict[str, float]]:
     """Family times for every (rung, operation) the breakdown needs."""
     profiles = {}
-    for operation in PROFILED_OPERATIONS:
-        for rung_name in {name for gap in GAPS for name in gap}:
+    for operation in profiled_operations():
+        for rung_name in {name for gap in data_gaps() for name in gap}:
             function = rungs[rung_name].implementations[operation]
-            arguments = WORKLOADS[operation].arguments(bench, PROFILE_CALLS[operation])
+            record = OPERATIONS[operation]
+            arguments = record.arguments(bench, record.profile_calls)
             profiles[(rung_name, operation)] = profile_families(
                 functools.partial(function, bench), arguments
             )
@@ -141,8 +147,8 @@ def data_layer_breakdown(
 ) -> list[dict[str, Any]]:
     """Split each data-layer gap into families, scaled to the gap measured without profiling."""
     items = []
-    for operation in PROFILED_OPERATIONS:
-        for upper, lower in GAPS:
+    for operation in profiled_operations():
+        for upper, lower in data_gaps():
             upper_time = _median(timings, "data", upper, operation)
             lower_time = _median(timings, "data", lower, operation)
             if upper_time is None or lower_time is None:
@@ -193,52 +199,64 @@ def _p50(load: Sequence[LoadRun], backend: str, app: str, endpoint: str) -> floa
 def request_breakdown(
     backend: str, timings: Sequence[Timing], load: Sequence[LoadRun]
 ) -> list[dict[str, Any]]:
-    """Split the ORM app's extra cost per request over the Core app along the ladder."""
-    items = []
-    for operation in PROFILED_OPERATIONS:
-        data_gap = _gap(timings, "data", "orm", "core", operation)
-        asgi_gap = _gap(timings, "asgi", "orm", "core", operation)
-        if data_gap is None or asgi_gap is None:
-            continue
-        parts: list[dict[str, Any]] = [
+    """Split each variant's extra cost per request over its baseline variant along the ladder
+    (the ORM app over the Core app today)."""
+    return [
+        item
+        for operation in profiled_operations()
+        for upper, lower in compared_pairs()
+        if (item := _request_gap(backend, timings, load, operation, upper, lower)) is not None
+    ]
+
+
+def _request_gap(
+    backend: str,
+    timings: Sequence[Timing],
+    load: Sequence[LoadRun],
+    operation: str,
+    upper: str,
+    lower: str,
+) -> dict[str, Any] | None:
+    data_gap = _gap(timings, "data", upper, lower, operation)
+    asgi_gap = _gap(timings, "asgi", upper, lower, operation)
+    if data_gap is None or asgi_gap is None:
+        return None
+    parts: list[dict[str, Any]] = [
+        {
+            "name": f"data layer ({upper} − {lower}, layer a)",
+            "us": round(data_gap, 2),
+            "source": "ladder",
+        },
+        {
+            "name": "app around the data layer: routing, dependencies, pydantic "
+            "serialization (layer b − a)",
+            "us": round(asgi_gap - data_gap, 2),
+            "source": "ladder",
+        },
+    ]
+    total = asgi_gap
+    upper_wire, lower_wire = (
+        _p50(load, backend, upper, operation),
+        _p50(load, backend, lower, operation),
+    )
+    if upper_wire is not None and lower_wire is not None:
+        wire_gap = upper_wire - lower_wire
+        parts.append(
             {
-                "name": "data layer (ORM − Core, layer a)",
-                "us": round(data_gap, 2),
+                "name": "HTTP server and network (layer c − b, p50 at c1)",
+                "us": round(wire_gap - asgi_gap, 2),
                 "source": "ladder",
-            },
-            {
-                "name": "app around the data layer: routing, dependencies, pydantic "
-                "serialization (layer b − a)",
-                "us": round(asgi_gap - data_gap, 2),
-                "source": "ladder",
-            },
-        ]
-        total = asgi_gap
-        orm_wire, core_wire = (
-            _p50(load, backend, "orm", operation),
-            _p50(load, backend, "core", operation),
-        )
-        if orm_wire is not None and core_wire is not None:
-            wire_gap = orm_wire - core_wire
-            parts.append(
-                {
-                    "name": "HTTP server and network (layer c − b, p50 at c1)",
-                    "us": round(wire_gap - asgi_gap, 2),
-                    "source": "ladder",
-                }
-            )
-            total = wire_gap
-        items.append(
-            {
-                "backend": backend,
-                "operation": operation,
-                "gap": "orm − core (whole request)",
-                "gap_us": round(total, 2),
-                "parts": parts,
-                "unexplained_us": round(total - sum(part["us"] for part in parts), 2),
             }
         )
-    return items
+        total = wire_gap
+    return {
+        "backend": backend,
+        "operation": operation,
+        "gap": f"{upper} − {lower} (whole request)",
+        "gap_us": round(total, 2),
+        "parts": parts,
+        "unexplained_us": round(total - sum(part["us"] for part in parts), 2),
+    }
 
 
 def _gap(

@@ -28,17 +28,13 @@ from matplotlib.ticker import (  # noqa: E402
     NullLocator,
 )
 
+from benchmarks.ladder import FLOOR, RAW, colour, knob_of, variant_names  # noqa: E402
 from benchmarks.results import LoadRun, Report, Timing  # noqa: E402
 
 LAYERS = ("data", "asgi")
 KNOWN_BACKENDS = ("sqlite", "postgresql", "mariadb")
-# The ladder reads bottom-up: the driver alone (or no database at all), then the SQL app,
-# then the ORM app, then the ORM variants (sorted) and anything unforeseen last.
-BASE_RUNGS = ("floor", "raw", "core", "orm")
-BASE_APPS = ("floor", "core", "orm")
 MAX_LOAD_SERIES = 6  # more lines than this per panel is unreadable: plot one endpoint instead
 DPI = 150
-BASE_COLORS = {"floor": "tab:gray", "raw": "tab:gray", "core": "tab:blue", "orm": "tab:orange"}
 EXTRA_COLORS = ("tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 LINE_STYLES = ("-", "--", ":", "-.")
 
@@ -50,18 +46,27 @@ def ordered_backends(backends: Iterable[str]) -> list[str]:
     return known + sorted(present - set(KNOWN_BACKENDS))
 
 
+def base_rungs() -> tuple[str, ...]:
+    """The ladder bottom-up: the floor or the driver alone, then the variants in registry
+    order (the hand-written SQL app, then the ORM app)."""
+    return (FLOOR, RAW, *variant_names())
+
+
 def rung_key(rung: str) -> tuple[int, str]:
-    """Sort key putting rungs in ladder order: floor/raw, core, orm, then variants by name."""
-    if rung in BASE_RUNGS:
-        return (BASE_RUNGS.index(rung), "")
-    if rung.startswith("orm+"):
-        return (len(BASE_RUNGS), rung)
-    return (len(BASE_RUNGS) + 1, rung)
+    """Sort key putting rungs in ladder order: floor/raw, the variants, then the knobs on a
+    variant by name, and anything unforeseen last."""
+    base = base_rungs()
+    if rung in base:
+        return (base.index(rung), "")
+    if knob_of(rung) is not None:
+        return (len(base), rung)
+    return (len(base) + 1, rung)
 
 
 def app_key(app: str) -> tuple[int, str]:
-    """Sort key for load-test apps: the no-database floor first, then core, then orm."""
-    return (BASE_APPS.index(app), "") if app in BASE_APPS else (len(BASE_APPS), app)
+    """Sort key for load-test apps: the no-database floor first, then the variants."""
+    base = (FLOOR, *variant_names())
+    return (base.index(app), "") if app in base else (len(base), app)
 
 
 def ordered_rungs(timings: Iterable[Timing]) -> list[str]:
@@ -91,14 +96,15 @@ def load_title(backend: str) -> str:
 
 
 def rung_color(rung: str, others: Sequence[str]) -> str:
-    """The same colour for a rung (or app) in every chart: grey baseline, blue core, orange orm.
+    """The same colour for a rung (or app) in every chart: grey for the benchmark's
+    baselines, the registry's colour for a variant.
 
-    Rungs outside the base ladder (the ORM variants) take the next free colours, in the order
-    of ``others``.
+    Rungs without one (the knobs) take the next free colours, in the order of ``others``.
     """
-    if rung in BASE_COLORS:
-        return BASE_COLORS[rung]
-    extras = [name for name in others if name not in BASE_COLORS]
+    fixed = colour(rung)
+    if fixed is not None:
+        return fixed
+    extras = [name for name in others if colour(name) is None]
     return EXTRA_COLORS[extras.index(rung) % len(EXTRA_COLORS)]
 
 

@@ -20,8 +20,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-import core_app
-import orm_app
 from benchmarks import asgi_layer, data_layer
 from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
 from benchmarks.callgrind import valgrind_path
@@ -31,6 +29,7 @@ from benchmarks.environment import database_version, environment
 from benchmarks.gates import query_count_gate, same_answers_gate
 from benchmarks.instruction_report import instruction_conclusions
 from benchmarks.instructions import CountPlan, measure_instructions
+from benchmarks.ladder import bench_variants
 from benchmarks.load import choose_generator
 from benchmarks.profiles import HEADLINE_COUNTS, PROFILES, Profile
 from benchmarks.registry import load_rungs
@@ -113,8 +112,9 @@ def measure_backend(
     progress: Progress,
     generator: str,
 ) -> tuple[list[Gate], list[Timing], list[LoadRun], list[dict[str, object]], str]:
-    """Everything measured on one backend; an app pair that fails the gate is not measured."""
-    apps = {"orm": orm_app.create_app, "core": core_app.create_app}
+    """Everything measured on one backend; apps that fail the same-answers gate are not
+    measured."""
+    apps = {variant.name: variant.create_app for variant in bench_variants()}
     gate = same_answers_gate(apps, backend, workdir)
     if not gate.passed:
         return [gate], [], [], [], "not measured"

@@ -7,12 +7,12 @@ from typing import Any
 
 from benchmarks.counting import counting_engine
 from benchmarks.database import BenchDatabase
+from benchmarks.ladder import RAW
 from benchmarks.measure import Plan, Variant, run_interleaved, timed
-from benchmarks.registry import Implementation, Rung
+from benchmarks.registry import OPERATIONS, Implementation, Rung
 from benchmarks.results import Timing
 from benchmarks.rungs.raw import driver
 from benchmarks.summary import timings_from_variants
-from benchmarks.workloads import WORKLOADS
 
 COUNTED_OPERATIONS = 4
 
@@ -21,7 +21,7 @@ def sampler(
     bench: BenchDatabase, operation: str, function: Implementation
 ) -> Callable[[int], float]:
     """Take one sample: make arguments, time the calls, then restore the table's size."""
-    workload = WORKLOADS[operation]
+    workload = OPERATIONS[operation]
 
     def sample(k: int) -> float:
         arguments = workload.arguments(bench, k)
@@ -54,9 +54,9 @@ def groups_for(
 def queries_per_operation(bench: BenchDatabase, rung: Rung, operation: str) -> float:
     """Statements ``rung`` sends per ``operation``, averaged over a few calls."""
     function = rung.implementations[operation]
-    workload = WORKLOADS[operation]
+    workload = OPERATIONS[operation]
     arguments: list[Any] = workload.arguments(bench, COUNTED_OPERATIONS)
-    counting = driver(bench).counting() if rung.name == "raw" else counting_engine(bench.engine)
+    counting = driver(bench).counting() if rung.name == RAW else counting_engine(bench.engine)
     with counting as counter:
         for argument in arguments:
             function(bench, argument)

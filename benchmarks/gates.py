@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from benchmarks import ladder
 from benchmarks.asgi_client import call, running
 from benchmarks.database import fresh_url
 from benchmarks.results import Gate, Timing
@@ -98,19 +99,21 @@ def same_answers_gate(
 
 
 def query_count_gate(timings: Sequence[Timing], backend: str) -> Gate:
-    """Publish the counts; flag rungs that send a different number than Core."""
+    """Publish the counts; flag rungs that send a different number than the reference
+    variant (Core: the hand-written SQL every other rung is compared with)."""
+    reference = ladder.reference().name
     core = {
         (t.layer, t.operation): t.queries_per_operation
         for t in timings
-        if t.rung == "core" and t.backend == backend
+        if t.rung == reference and t.backend == backend
     }
     flags = sorted(
-        f"{t.layer}/{t.rung}/{t.operation}: {t.queries_per_operation:g} vs core "
+        f"{t.layer}/{t.rung}/{t.operation}: {t.queries_per_operation:g} vs {reference} "
         f"{core[(t.layer, t.operation)]:g}"
         for t in timings
         if t.backend == backend
-        and t.rung != "core"
-        and not t.rung.startswith("floor")
+        and t.rung != reference
+        and t.rung not in ladder.FLOORS
         and (t.layer, t.operation) in core
         and t.queries_per_operation is not None
         and t.queries_per_operation != core[(t.layer, t.operation)]

@@ -1,7 +1,8 @@
 """A PNG chart of instruction counts: per backend, the main rungs of each layer side by side.
 
-Only the main rungs (raw, core, orm; floor, core, orm) are drawn: the ORM variants are in the
-tables, and eight bars per operation would hide the ladder the chart is there to show.
+Only the main rungs (the layer's baseline, raw or floor, then each registered variant) are
+drawn: the ORM knobs are in the tables, and eight bars per operation would hide the ladder the
+chart is there to show.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from benchmarks.charts import BASE_COLORS, DPI, ordered_backends, ordered_operations  # noqa: E402
+from benchmarks.charts import DPI, ordered_backends, ordered_operations  # noqa: E402
+from benchmarks.ladder import FLOOR, RAW, colour, variant_names  # noqa: E402
 from benchmarks.results import InstructionCount, Report  # noqa: E402
 
-MAIN_RUNGS = {"data": ("raw", "core", "orm"), "asgi": ("floor", "core", "orm")}
 PANEL_TITLES = {"data": "data layer", "asgi": "whole request in process (ASGI)"}
 
 
@@ -28,15 +29,20 @@ def instructions_title(backend: str) -> str:
     return f"Instructions per operation on {backend} (callgrind)"
 
 
+def main_rungs(layer: str) -> tuple[str, ...]:
+    """The main ladder of a layer: its baseline (raw or floor), then every variant."""
+    return (RAW if layer == "data" else FLOOR, *variant_names())
+
+
 def _panel(axes: Axes, counts: Sequence[InstructionCount], layer: str) -> None:
-    rungs = [r for r in MAIN_RUNGS[layer] if any(c.rung == r for c in counts)]
+    rungs = [r for r in main_rungs(layer) if any(c.rung == r for c in counts)]
     operations = ordered_operations(c.operation for c in counts if c.rung in rungs)
     by_key = {(c.rung, c.operation): c.instructions_per_operation for c in counts}
     width = 0.8 / max(1, len(rungs))
     for index, rung in enumerate(rungs):
         positions = [o + (index - (len(rungs) - 1) / 2) * width for o in range(len(operations))]
         values = [by_key.get((rung, operation), 0.0) for operation in operations]
-        axes.bar(positions, values, width, label=rung, color=BASE_COLORS.get(rung, "tab:green"))
+        axes.bar(positions, values, width, label=rung, color=colour(rung) or "tab:green")
     axes.set_yscale("log")
     axes.set_xticks(range(len(operations)), operations, rotation=30, ha="right")
     axes.set_ylabel("instructions per operation (log scale)")
@@ -48,7 +54,7 @@ def instructions_chart(report: Report, backend: str, path: Path) -> bool:
     """Draw ``backend``'s counts into ``path``; False (nothing drawn) when it has none."""
     layers = [
         layer
-        for layer in MAIN_RUNGS
+        for layer in PANEL_TITLES
         if any(c.backend == backend and c.layer == layer for c in report.instructions)
     ]
     if not layers:

@@ -11,11 +11,23 @@ from collections.abc import Mapping, Sequence
 
 from benchmarks.charts import ordered_backends, ordered_operations, rung_key
 from benchmarks.instruction_charts import instructions_title
+from benchmarks.ladder import baseline, bench_variants, compared_pairs
 from benchmarks.results import InstructionCount, Ratio, Report, Timing
 
 HEADLINE_OPERATIONS = ("get_one", "list_20", "list_1000", "create", "update")
 LAYER_NAMES = {"data": "data layer", "asgi": "whole request in process (ASGI)"}
-GAPS = {"data": ("orm", "core"), "asgi": ("orm", "core")}
+
+
+def headline_ratios() -> list[tuple[str, str]]:
+    """(layer, ratio name) the conclusions set beside the time ratios: each variant against
+    its baseline variant at both layers, and each variant without one against the driver."""
+    pairs = [("data", f"{upper}/{lower}") for upper, lower in compared_pairs()]
+    pairs += [
+        ("data", f"{v.name}/{baseline(v, 'data')}") for v in bench_variants() if not v.baseline
+    ]
+    return pairs + [("asgi", f"{upper}/{lower}") for upper, lower in compared_pairs()]
+
+
 MISSING = "—"
 METHOD = (
     "Counted by {tools}: the instructions of a run of *n* operations minus those of a run of "
@@ -97,8 +109,14 @@ def gap_by_family(
     return gaps
 
 
-def _gap_table(counts: Sequence[InstructionCount], layer: str) -> list[str]:
-    upper, lower = GAPS[layer]
+def _gap_tables(counts: Sequence[InstructionCount]) -> list[str]:
+    lines: list[str] = []
+    for upper, lower in compared_pairs():
+        lines += _gap_table(counts, upper, lower)
+    return lines
+
+
+def _gap_table(counts: Sequence[InstructionCount], upper: str, lower: str) -> list[str]:
     gaps = gap_by_family(counts, upper, lower)
     operations = [op for op in HEADLINE_OPERATIONS if op in gaps] or list(gaps)[:5]
     if not operations:
@@ -146,7 +164,7 @@ def instruction_sections(report: Report, chart_files: Mapping[str, str]) -> list
                 continue
             n = ", ".join(sorted({str(c.operations) for c in in_layer}, key=int))
             lines += [f"### {LAYER_NAMES[layer]} (n = {n})", "", *_counts_table(in_layer), ""]
-            lines += _ratio_table(in_layer) + _gap_table(in_layer, layer)
+            lines += _ratio_table(in_layer) + _gap_tables(in_layer)
         title = instructions_title(backend)
         if title in chart_files:
             lines += [f"![{title}]({chart_files[title]})", ""]
@@ -173,7 +191,7 @@ def instruction_conclusions(
     lines: list[str] = []
     any_disagreement = False
     for backend in ordered_backends(c.backend for c in counts):
-        for layer, name in (("data", "orm/core"), ("data", "core/raw"), ("asgi", "orm/core")):
+        for layer, name in headline_ratios():
             pairs, disagree = [], []
             for count in counts:
                 if (count.backend, count.layer) != (backend, layer) or name not in count.ratios:

@@ -14,18 +14,18 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.asgi_layer import APPS, BASELINES, HTTP_OPERATIONS
+from benchmarks.asgi_layer import app_factories, baselines
 from benchmarks.callgrind import TOOL, Dump, by_family, callgrind_command, read_dumps
 from benchmarks.instructions_probe import SEGMENT_LABEL
-from benchmarks.registry import load_rungs
+from benchmarks.ladder import FLOOR, RAW, bench_variants, variant_names
+from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, load_rungs
 from benchmarks.results import InstructionCount
-from benchmarks.summary import EXTRA_RATIOS
+from benchmarks.summary import extra_ratios
 
-HEAVY_OPERATIONS = ("list_1000", "seed_1000")  # a thousand rows each: fewer are enough
 PROBE_TIMEOUT_S = 3600
 
 
@@ -41,13 +41,31 @@ class CountPlan:
     heavy_n: int = 3
     warmup: int = 3
     layers: tuple[str, ...] = ("data", "asgi")
-    asgi_apps: tuple[str, ...] = field(default_factory=lambda: tuple(APPS))
-    data_rungs: tuple[str, ...] | None = None  # None: every rung of the ladder
+    asgi_apps: tuple[str, ...] | None = None  # None: every app (or the main ones, see below)
+    data_rungs: tuple[str, ...] | None = None  # None: every rung (or the main ones)
     operations: tuple[str, ...] | None = None  # None: every operation the profile measures
+    main_ladder_only: bool = False
+    """Count only the main ladder: raw and the variants; the floor and the variants."""
 
     def n_for(self, operation: str) -> int:
-        """Operations per segment for ``operation``."""
-        return self.heavy_n if operation in HEAVY_OPERATIONS else self.n
+        """Operations per segment for ``operation`` (fewer for a heavy one: a thousand rows)."""
+        return self.heavy_n if OPERATIONS[operation].heavy else self.n
+
+    def chosen_data_rungs(self) -> tuple[str, ...]:
+        """The data-layer rungs to count, in ladder order."""
+        if self.data_rungs is not None:
+            return self.data_rungs
+        if self.main_ladder_only:
+            return (RAW, *variant_names())
+        return tuple(load_rungs())
+
+    def chosen_asgi_apps(self) -> tuple[str, ...]:
+        """The in-process apps to count."""
+        if self.asgi_apps is not None:
+            return self.asgi_apps
+        if self.main_ladder_only:
+            return (FLOOR, *variant_names())
+        return tuple(app_factories())
 
 
 def plan_pairs(plan: CountPlan, operations: Sequence[str]) -> list[dict[str, Any]]:
@@ -56,14 +74,15 @@ def plan_pairs(plan: CountPlan, operations: Sequence[str]) -> list[dict[str, Any
         operations = [operation for operation in operations if operation in plan.operations]
     pairs: list[dict[str, Any]] = []
     if "data" in plan.layers:
+        chosen = plan.chosen_data_rungs()
         for rung in load_rungs().values():
-            if plan.data_rungs is not None and rung.name not in plan.data_rungs:
+            if rung.name not in chosen:
                 continue
             for operation in operations:
                 if operation in rung.implementations:
                     pairs.append(_pair("data", rung.name, operation, plan.n_for(operation)))
     if "asgi" in plan.layers:
-        for app in plan.asgi_apps:
+        for app in plan.chosen_asgi_apps():
             for operation in operations:
                 if operation in HTTP_OPERATIONS:
                     pairs.append(_pair("asgi", app, operation, plan.n_for(operation)))
@@ -81,13 +100,14 @@ def run_probe(
     output_dir = workdir / f"callgrind-{backend}"
     output_dir.mkdir(parents=True, exist_ok=True)
     plan_path, labels_path = output_dir / "plan.json", output_dir / "labels.json"
-    asgi_apps = list(plan.asgi_apps) if "asgi" in plan.layers else []
+    asgi_apps = list(plan.chosen_asgi_apps()) if "asgi" in plan.layers else []
     plan_json = {
         "backend": backend,
         "url": url,
         "warmup": plan.warmup,
         "asgi_apps": asgi_apps,
         "pairs": list(pairs),
+        "variants": [asdict(variant) for variant in bench_variants()],
     }
     plan_path.write_text(json.dumps(plan_json))
     program = [sys.executable, "-m", "benchmarks.instructions_probe"]
@@ -137,7 +157,7 @@ def baselines_by_layer() -> dict[str, dict[str, str | None]]:
     """The rung each rung's ratio is taken against, per layer, as for the timings."""
     return {
         "data": {rung.name: rung.baseline for rung in load_rungs().values()},
-        "asgi": dict(BASELINES),
+        "asgi": baselines(),
     }
 
 
@@ -146,7 +166,7 @@ def add_ratios(counts: Sequence[InstructionCount]) -> None:
     baselines = baselines_by_layer()
     by_key = {(c.backend, c.layer, c.rung, c.operation): c for c in counts}
     for count in counts:
-        denominators = [baselines[count.layer].get(count.rung), *EXTRA_RATIOS.get(count.rung, ())]
+        denominators = [baselines[count.layer].get(count.rung), *extra_ratios(count.rung)]
         for denominator in denominators:
             other = by_key.get((count.backend, count.layer, denominator or "", count.operation))
             if other is not None and other.instructions_per_operation > 0:

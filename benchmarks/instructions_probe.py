@@ -22,11 +22,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks.asgi_layer import EXPECTED_STATUS, AsgiBench, requests_for
+from benchmarks.asgi_layer import AsgiBench, expected_status, requests_for
 from benchmarks.callgrind import mark
 from benchmarks.database import BenchDatabase, bench_database
-from benchmarks.registry import load_rungs
-from benchmarks.workloads import WORKLOADS
+from benchmarks.registry import OPERATIONS, load_rungs
+from todo_contract.variants import Variant, register, variants
 
 SEGMENT_LABEL = "{layer}|{rung}|{operation}|{n}"
 BETWEEN = "between"
@@ -41,7 +41,7 @@ def data_runner(bench: BenchDatabase, rung: str, operation: str) -> Runner:
     function = load_rungs()[rung].implementations[operation]
 
     def prepare(n: int) -> Callable[[], None]:
-        arguments: list[Any] = WORKLOADS[operation].arguments(bench, n) if n else []
+        arguments: list[Any] = OPERATIONS[operation].arguments(bench, n) if n else []
 
         def run() -> None:
             for argument in arguments:
@@ -54,7 +54,7 @@ def data_runner(bench: BenchDatabase, rung: str, operation: str) -> Runner:
 
 def asgi_runner(asgi: AsgiBench, app: str, operation: str) -> Runner:
     """Prepare ``n`` whole requests to one app in process; the callable sends them."""
-    expected = EXPECTED_STATUS.get(operation, 200)
+    expected = expected_status(operation)
 
     def prepare(n: int) -> Callable[[], None]:
         requests = requests_for(asgi.bench, operation, n, app) if n else []
@@ -75,7 +75,7 @@ def measure_pair(
     Returns one label per marker: the label of the segment that marker ends.
     """
     labels: list[str] = []
-    adds_rows = WORKLOADS[label["operation"]].adds_rows
+    adds_rows = OPERATIONS[label["operation"]].adds_rows
     for count in (n, 0):
         runner(warmup)()
         if adds_rows:
@@ -94,8 +94,21 @@ def measure_pair(
     return labels
 
 
+def register_variants(declared: list[dict[str, Any]]) -> None:
+    """Register the variants the parent measures that this process does not know yet.
+
+    The parent may have registered one at run time (a test's throwaway variant); the probe
+    is a fresh interpreter that knows only the registry module's own entries.
+    """
+    known = {v.name for v in variants()}
+    for fields in declared:
+        if fields["name"] not in known:
+            register(Variant(**{**fields, "serve": tuple(fields["serve"])}))
+
+
 def run_plan(plan: dict[str, Any]) -> list[str]:
     """Measure every pair in ``plan``; return one label per marker, in marker order."""
+    register_variants(plan["variants"])
     # Threads (the apps' thread pool) hand over the GIL only when they block, not on the 5 ms
     # wall-clock switch interval, which under callgrind would fall at a different instruction
     # every run. (What remains variable in whole requests: how often the event loop wakes for

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from benchmarks.instructions import CountPlan
 from benchmarks.measure import Plan
-from benchmarks.registry import OPERATIONS
+from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS
 from benchmarks.wire import WireConfig, WirePlan
 
-ALL_APPS = ("floor", "core", "orm")
-DATA_APPS = ("core", "orm")
 EVERY_OPERATION = tuple(OPERATIONS)
-HTTP_ENDPOINTS = tuple(name for name, op in OPERATIONS.items() if op.http)
+HTTP_ENDPOINTS = HTTP_OPERATIONS
+FLOOR_ENDPOINTS = ("get_one", "list_20")
+"""The endpoints the framework floor is loaded on too (it answers every endpoint, but what it
+costs is the same on all of them: two are enough to show it)."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ def _configs(
     other_level: int,
 ) -> tuple[WireConfig, ...]:
     configs = [
-        WireConfig(endpoint, level, ALL_APPS if endpoint in ("get_one", "list_20") else DATA_APPS)
+        WireConfig(endpoint, level, floor=endpoint in FLOOR_ENDPOINTS)
         for endpoint in ladder
         for level in ladder_levels
     ]
-    configs += [WireConfig(endpoint, other_level, DATA_APPS) for endpoint in others]
+    configs += [WireConfig(endpoint, other_level) for endpoint in others]
     return tuple(configs)
 
 
@@ -47,8 +48,7 @@ HEADLINE_COUNTS = CountPlan(
     n=10,
     heavy_n=2,
     warmup=2,
-    data_rungs=("raw", "core", "orm"),
-    asgi_apps=("floor", "core", "orm"),
+    main_ladder_only=True,
     operations=("get_one", "list_20", "create"),
 )
 """Instruction counts of the main ladder on three headline operations: callgrind runs the code
@@ -114,9 +114,9 @@ SMOKE = Profile(
     asgi=Plan(repeats=2, warmups=0, sample_seconds=0.002),
     wire=WirePlan(
         configs=(
-            WireConfig("get_one", 1, ALL_APPS),
-            WireConfig("get_one", 4, ALL_APPS),
-            WireConfig("create", 2, DATA_APPS),
+            WireConfig("get_one", 1, floor=True),
+            WireConfig("get_one", 4, floor=True),
+            WireConfig("create", 2),
         ),
         repeats=2,
         duration_s=0.2,

@@ -1,23 +1,76 @@
-"""The registry: named operations, and the rungs of the ladder that implement them.
+"""The registry: named operations with every fact about them, and the rungs of the ladder.
 
-Like SQLAlchemy's ``examples/performance``, each implementation is a small decorated function
-with a docstring saying what it shows, and the rungs of one operation sit side by side:
+An ``Operation`` is declared once, here, and every layer reads it: the data layer its
+arguments, its clean-up and how a variant's repository performs it; the in-process and
+over-the-wire layers its HTTP request and expected status; the instruction counts and the
+load runs whether it is heavy (a thousand rows); the breakdown how many calls to profile.
 
-    @implements("orm", "get_one")
-    def get_one(bench: BenchDatabase, todo_id: int) -> TodoRead:
-        \"\"\"orm_app.repository.get_todo in a Session of its own, as a request does.\"\"\"
-
-An implementation performs the operation once, on its own connection or Session (checked out
-from the pool and returned, as each request does), and returns what the data layer returns.
+A ``Rung`` is a way of performing the operations at the data layer. The registered variants
+(``todo_contract.variants``) each get one, built from their own ``db.open_unit`` and
+``repository`` (``benchmarks.rungs.variants``); the raw driver and the ORM knobs are the
+benchmark's own (``benchmarks.rungs.raw``, ``benchmarks.rungs.knobs``). An implementation
+performs the operation once, on its own connection or Session (checked out from the pool and
+returned, as each request does), and returns what the data layer returns.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import Any, Literal, NamedTuple
+
+from benchmarks import workloads
+from benchmarks.database import BenchDatabase
 
 Implementation = Callable[..., Any]
+RepositoryCall = Callable[[ModuleType, Any, Any], Any]
+"""How an operation calls a variant's repository: (repository module, unit, argument)."""
+
+
+class Request(NamedTuple):
+    """One HTTP request: method, path with query, JSON body or None."""
+
+    method: str
+    path: str
+    body: bytes | None
+
+
+@dataclass(frozen=True)
+class Http:
+    """An operation's endpoint: what to send and what must come back."""
+
+    method: str
+    path: str
+    """The path template; ``{id}`` stands for the todo the request names."""
+    ids: Literal["none", "hot", "fresh"] = "none"
+    """Which todos requests name: none, the hot seeded ones, or rows made for them (DELETE;
+    an app with no database, the floor, gets hot ids instead)."""
+    payload: Callable[[int], dict[str, Any]] | None = None
+    """The JSON body of the ``n``-th request, or None for no body."""
+    expected_status: int = 200
+
+    def body(self, index: int) -> bytes | None:
+        """The encoded body of the ``index``-th request."""
+        if self.payload is None:
+            return None
+        return json.dumps(self.payload(index), separators=(",", ":")).encode()
+
+    def paths(self, bench: BenchDatabase, count: int, *, has_database: bool) -> list[str]:
+        """``count`` paths (rows made first when the requests delete them)."""
+        if self.ids == "none":
+            return [self.path] * count
+        if self.ids == "fresh" and has_database:
+            ids = workloads.rows_to_delete(bench, count)
+        else:
+            ids = workloads.hot_ids(bench, count)
+        return [self.path.format(id=todo_id) for todo_id in ids]
+
+    def requests(self, bench: BenchDatabase, count: int, *, has_database: bool) -> list[Request]:
+        """The ``count`` requests that perform the operation ``count`` times."""
+        paths = self.paths(bench, count, has_database=has_database)
+        return [Request(self.method, path, self.body(n)) for n, path in enumerate(paths)]
 
 
 @dataclass(frozen=True)
@@ -26,27 +79,111 @@ class Operation:
 
     name: str
     description: str
-    http: tuple[str, str] | None  # (method, path template) at the HTTP layers; None: no endpoint
+    arguments: Callable[[BenchDatabase, int], list[Any]]
+    """Makes ``count`` arguments for the data-layer rungs (untimed)."""
+    repository: RepositoryCall | None = None
+    """How a variant's repository performs it; None: no repository function (per family)."""
+    writes: bool = False
+    """Opens its unit of work for writing (``open_unit(..., write=True)``)."""
+    adds_rows: bool = False
+    """Leaves rows behind that are deleted after each sample."""
+    http: Http | None = None
+    """Its endpoint; None: the API has none (no in-process or over-the-wire figure)."""
+    heavy: bool = False
+    """A thousand rows per call: fewer per instruction-count segment, a longer load window."""
+    profile_calls: int = 0
+    """Calls cProfile makes for the breakdown of where the time goes; 0: not profiled."""
+
+
+def _created(index: int) -> dict[str, Any]:
+    return {"title": f"created over HTTP {index}", "priority": 1}
+
+
+def _patched(index: int) -> dict[str, Any]:
+    return {"priority": index % 7}
 
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
-        Operation("get_one", "get one todo by id", ("GET", "/todos/{id}")),
-        Operation("list_20", "list 20 todos", ("GET", "/todos?limit=20")),
-        Operation("list_1000", "list 1000 todos", ("GET", "/todos?limit=1000")),
+        Operation(
+            "get_one",
+            "get one todo by id",
+            workloads.hot_ids,
+            lambda repository, unit, todo_id: repository.get_todo(unit, todo_id),
+            http=Http("GET", "/todos/{id}", ids="hot"),
+            profile_calls=400,
+        ),
+        Operation(
+            "list_20",
+            "list 20 todos",
+            workloads.nothing,
+            lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_20),
+            http=Http("GET", "/todos?limit=20"),
+            profile_calls=200,
+        ),
+        Operation(
+            "list_1000",
+            "list 1000 todos",
+            workloads.nothing,
+            lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_1000),
+            http=Http("GET", "/todos?limit=1000"),
+            heavy=True,
+            profile_calls=40,
+        ),
         Operation(
             "list_completed",
             "list 20 completed todos (filtered)",
-            ("GET", "/todos?completed=true&limit=20"),
+            workloads.nothing,
+            lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_COMPLETED),
+            http=Http("GET", "/todos?completed=true&limit=20"),
         ),
-        Operation("count", "count total/completed/pending", ("GET", "/todos/count")),
-        Operation("create", "create one todo", ("POST", "/todos")),
-        Operation("update", "PATCH one field of one todo", ("PATCH", "/todos/{id}")),
-        Operation("delete", "delete one todo", ("DELETE", "/todos/{id}")),
-        Operation("seed_1000", "insert 1000 todos in one transaction", None),
+        Operation(
+            "count",
+            "count total/completed/pending",
+            workloads.nothing,
+            lambda repository, unit, _: repository.count_todos(unit),
+            http=Http("GET", "/todos/count"),
+        ),
+        Operation(
+            "create",
+            "create one todo",
+            workloads.new_todos,
+            lambda repository, unit, data: repository.create_todo(unit, data),
+            writes=True,
+            adds_rows=True,
+            http=Http("POST", "/todos", payload=_created, expected_status=201),
+        ),
+        Operation(
+            "update",
+            "PATCH one field of one todo",
+            workloads.updates,
+            lambda repository, unit, change: repository.update_todo(unit, *change),
+            writes=True,
+            http=Http("PATCH", "/todos/{id}", ids="hot", payload=_patched),
+        ),
+        Operation(
+            "delete",
+            "delete one todo",
+            workloads.rows_to_delete,
+            lambda repository, unit, todo_id: repository.delete_todo(unit, todo_id),
+            writes=True,
+            adds_rows=True,
+            http=Http("DELETE", "/todos/{id}", ids="fresh", expected_status=204),
+        ),
+        Operation(
+            "seed_1000",
+            "insert 1000 todos in one transaction",
+            workloads.batches_of_1000,
+            writes=True,
+            adds_rows=True,
+            heavy=True,
+        ),
     )
 }
+
+HTTP_OPERATIONS = tuple(name for name, op in OPERATIONS.items() if op.http is not None)
+"""The operations the API has an endpoint for, in registry order."""
 
 
 @dataclass
@@ -60,6 +197,8 @@ class Rung:
 
 
 RUNGS: dict[str, Rung] = {}
+"""The rungs declared once at import (the raw driver); variant and knob rungs are built from
+the variant registry by ``load_rungs``."""
 
 
 def rung(name: str, description: str, *, baseline: str | None) -> Rung:
@@ -83,7 +222,15 @@ def implements(rung_name: str, operation: str) -> Callable[[Implementation], Imp
 
 
 def load_rungs() -> dict[str, Rung]:
-    """Import every rung module (which registers its implementations) and return the rungs."""
-    from benchmarks.rungs import core, orm, orm_variants, raw  # noqa: F401
+    """Every rung in ladder order: the raw driver, one per registered variant, the knobs.
 
-    return RUNGS
+    Built at each call from the variant registry, so a variant registered since is measured.
+    """
+    from benchmarks.rungs import raw  # noqa: F401  (registers the raw rung)
+    from benchmarks.rungs.knobs import knob_rungs
+    from benchmarks.rungs.variants import variant_rungs
+
+    rungs = dict(RUNGS)
+    for built in (*variant_rungs(), *knob_rungs()):
+        rungs[built.name] = built
+    return rungs

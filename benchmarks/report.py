@@ -30,6 +30,7 @@ from benchmarks.charts import (
 )
 from benchmarks.instruction_charts import instructions_title, write_instruction_charts
 from benchmarks.instruction_report import instruction_sections
+from benchmarks.ladder import FLOORS, RAW, bench_variants, compared_pairs, reference
 from benchmarks.report_html import render_html
 from benchmarks.results import Gate, Interval, LoadRun, Ratio, Report, Target, Timing
 
@@ -191,15 +192,16 @@ def _ratio_table(timings: Sequence[Timing], operations: Sequence[str]) -> list[s
 
 
 def query_cell(timing: Timing | None, core: Timing | None) -> str:
-    """The query count, with ⚠ when it differs from core's count for the same operation.
+    """The query count, with ⚠ when it differs from the reference variant's (core's) count
+    for the same operation.
 
-    ``floor`` has no database, so its zero is expected and never flagged.
+    The floors have no database, so their zero is expected and never flagged.
     """
     if timing is None or timing.queries_per_operation is None:
         return MISSING
     count = timing.queries_per_operation
     text = format_count(count)
-    if timing.rung.startswith("floor") or core is None or core.queries_per_operation is None:
+    if timing.rung in FLOORS or core is None or core.queries_per_operation is None:
         return text
     differs = not math.isclose(count, core.queries_per_operation, rel_tol=1e-9, abs_tol=1e-9)
     return text + WARNING_MARK if differs else text
@@ -212,7 +214,7 @@ def _query_table(timings: Sequence[Timing], operations: Sequence[str]) -> list[s
     by_key = {(t.operation, t.rung): t for t in timings}
     rows = []
     for operation in operations:
-        core = by_key.get((operation, "core"))
+        core = by_key.get((operation, reference().name))
         cells = [query_cell(by_key.get((operation, rung)), core) for rung in rungs]
         rows.append([operation, *cells])
     table = markdown_table(["queries per operation", *rungs], rows)
@@ -395,31 +397,50 @@ def _find_ratio(timing: Timing | None, numerator: str, denominator: str) -> Rati
     return next((r for r in timing.ratios if (r.numerator, r.denominator) == wanted), None)
 
 
+def _summary_rungs() -> list[str]:
+    """The summary's time columns: the raw driver, then every variant."""
+    return [RAW, *(variant.name for variant in bench_variants())]
+
+
+def _summary_ratios() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The summary's ratio columns: each variant over its baseline variant (with interval),
+    then each variant with no baseline over the raw driver (median only)."""
+    plain = [(v.name, RAW) for v in bench_variants() if v.baseline is None]
+    return compared_pairs(), plain
+
+
 def _summary_row(timings: Mapping[str, Timing], backend: str, operation: str) -> list[Text]:
-    """One operation: the three main rungs' medians, orm/core with interval, core/raw."""
-    medians = [timings.get(rung) for rung in ("raw", "core", "orm")]
-    orm_core = _find_ratio(timings.get("orm"), "orm", "core")
-    core_raw = _find_ratio(timings.get("core"), "core", "raw")
-    core_raw_text = MISSING
-    if core_raw is not None:
-        core_raw_text = f"{format_ratio_value(core_raw.interval.median)}×"
-        core_raw_text += "" if core_raw.significant else NOT_SIGNIFICANT
+    """One operation: the main rungs' medians, the variants' ratios (see ``_summary_ratios``)."""
+    medians = [timings.get(rung) for rung in _summary_rungs()]
+    with_interval, plain = _summary_ratios()
     cells = [backend, operation]
     cells += [format_us(t.interval.median) if t else MISSING for t in medians]
-    cells += [format_ratio(orm_core) if orm_core else MISSING, core_raw_text]
+    for upper, lower in with_interval:
+        ratio = _find_ratio(timings.get(upper), upper, lower)
+        cells.append(format_ratio(ratio) if ratio else MISSING)
+    for upper, lower in plain:
+        ratio = _find_ratio(timings.get(upper), upper, lower)
+        text = MISSING
+        if ratio is not None:
+            text = f"{format_ratio_value(ratio.interval.median)}×"
+            text += "" if ratio.significant else NOT_SIGNIFICANT
+        cells.append(text)
     return [Text(cell) for cell in cells]
 
 
 def summary_table(report: Report) -> Table:
-    """The data layer in one compact table: what the ORM costs per operation, per backend."""
+    """The data layer in one compact table: what each variant costs per operation, per backend."""
     table = Table(title="Data layer: median µs per operation", title_justify="left")
     table.add_column("backend", no_wrap=True)
     table.add_column("operation", no_wrap=True)
-    for header in ("raw µs", "core µs", "orm µs"):
-        table.add_column(header, justify="right", no_wrap=True)
+    for rung in _summary_rungs():
+        table.add_column(f"{rung} µs", justify="right", no_wrap=True)
+    with_interval, plain = _summary_ratios()
     # The interval is the widest cell: on a narrow terminal it is the one allowed to wrap.
-    table.add_column("orm/core [95% CI]", justify="right")
-    table.add_column("core/raw", justify="right", no_wrap=True)
+    for upper, lower in with_interval:
+        table.add_column(f"{upper}/{lower} [95% CI]", justify="right")
+    for upper, lower in plain:
+        table.add_column(f"{upper}/{lower}", justify="right", no_wrap=True)
     for backend in ordered_backends(t.backend for t in report.timings):
         timings = select_timings(report, backend, "data")
         for operation in ordered_operations(t.operation for t in timings):

@@ -42,7 +42,7 @@ class Timing:
 
     layer: str  # "data" (in process, data access only) or "asgi" (whole app in process)
     backend: str  # "sqlite", "postgresql", "mariadb"
-    rung: str  # "raw", "core", "orm", "orm+<variant>", "floor"
+    rung: str  # "raw", "floor", a registered variant's name, or "<variant>+<knob>"
     operation: str  # a name from benchmarks.registry.OPERATIONS
     unit: str  # "us/op"
     operations_per_sample: int
@@ -57,7 +57,7 @@ class LoadRun:
     """One app served by uvicorn in its own process, under load at one concurrency."""
 
     backend: str
-    app: str  # "orm", "core", "floor"
+    app: str  # "floor" or a registered variant's name
     endpoint: str  # an operation name
     concurrency: int
     generator: str  # "wrk" or "builtin"

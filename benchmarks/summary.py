@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from benchmarks.ladder import FLOOR_DEPENDENCY, RAW, bench_variants
 from benchmarks.measure import Variant
 from benchmarks.results import Ratio, Timing
 from benchmarks.stats import bootstrap_median_interval, make_ratio
 
-EXTRA_RATIOS = {"orm": ("raw",), "core": ("floor+dependency",)}
-"""Ratios reported besides the one against a rung's baseline, where both exist: orm/raw
-(the whole data-layer ladder) and core/floor+dependency (the data layer's share of a
-request once FastAPI's dependency hops are counted on both sides)."""
+
+def extra_ratios(rung: str) -> tuple[str, ...]:
+    """Ratios reported besides the one against a rung's baseline, where both exist.
+
+    A variant with a baseline variant (orm) is also set against the raw driver: the whole
+    data-layer ladder. A variant without one (core) is also set against the floor with a
+    do-nothing dependency: the data layer's share of a request once FastAPI's dependency
+    hops are counted on both sides.
+    """
+    for variant in bench_variants():
+        if variant.name == rung:
+            return (RAW,) if variant.baseline is not None else (FLOOR_DEPENDENCY,)
+    return ()
 
 
 def timings_from_variants(
@@ -29,7 +39,7 @@ def timings_from_variants(
     for variant in variants:
         rung, operation = variant.key
         ratios: list[Ratio] = []
-        denominators = [baselines.get(rung), *EXTRA_RATIOS.get(rung, ())]
+        denominators = [baselines.get(rung), *extra_ratios(rung)]
         for denominator in denominators:
             if denominator is None:
                 continue

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from benchmarks.ladder import (
+    FLOOR,
+    FLOOR_DEPENDENCY,
+    RAW,
+    bench_variants,
+    compared_pairs,
+    variant_names,
+)
 from benchmarks.results import LoadRun, Ratio, Target, Timing
 
 
@@ -43,44 +51,55 @@ def _show(ratio: Ratio) -> str:
 
 
 def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Target]:
-    """Every target of the benchmark issue, met, missed (by how much) or not measured."""
+    """Every target of the benchmark issue, met, missed (by how much) or not measured.
+
+    Each variant with no baseline of its own (core) must come close to the floor over the
+    wire and to the raw driver at the data layer; each variant with one (orm) must stay
+    within 1.25× of it; every variant must keep SQLite writes fast.
+    """
+    own = [v.name for v in bench_variants() if v.baseline is None]
     targets: list[Target] = []
-    for endpoint in ("get_one", "list_20"):
-        for level in (1, 16):
-            ratio = _ratio(_load(load, "sqlite", "core", endpoint, level), "floor")
-            targets.append(
-                Target(
-                    f"core ≥ 85% of the floor: {endpoint}, c{level} (SQLite)",
-                    "core/floor requests/s ≥ 0.85",
-                    "not measured" if ratio is None else f"{_show(ratio)}",
-                    None if ratio is None else ratio.interval.median >= 0.85,
+    for name in own:
+        for endpoint in ("get_one", "list_20"):
+            for level in (1, 16):
+                ratio = _ratio(_load(load, "sqlite", name, endpoint, level), FLOOR)
+                targets.append(
+                    Target(
+                        f"{name} ≥ 85% of the floor: {endpoint}, c{level} (SQLite)",
+                        f"{name}/floor requests/s ≥ 0.85",
+                        "not measured" if ratio is None else f"{_show(ratio)}",
+                        None if ratio is None else ratio.interval.median >= 0.85,
+                    )
                 )
-            )
-    endpoints = sorted({run.endpoint for run in load if run.app == "orm" and run.concurrency == 16})
-    for backend in sorted({run.backend for run in load}):
-        for endpoint in endpoints:
-            ratio = _ratio(_load(load, backend, "orm", endpoint, 16), "core")
-            if ratio is None:
-                continue
-            # requests/s ratio orm/core ≥ 0.8 means the ORM takes at most 1.25× Core's time
-            targets.append(
-                Target(
-                    f"orm within 1.25× of core: {endpoint}, c16 ({backend})",
-                    "orm/core requests/s ≥ 0.80 (time ≤ 1.25×)",
-                    f"{_show(ratio)}",
-                    ratio.interval.median >= 0.8,
-                )
-            )
-    for backend, limit in (("sqlite", 2.0), ("postgresql", 1.2)):
-        ratio = _ratio(_timing(timings, "data", backend, "core", "get_one"), "raw")
-        targets.append(
-            Target(
-                f"core data layer ≤ {limit}× raw: get_one ({backend})",
-                f"core/raw time ≤ {limit}",
-                "not measured" if ratio is None else _show(ratio),
-                None if ratio is None else ratio.interval.median <= limit,
-            )
+    for upper, lower in compared_pairs():
+        endpoints = sorted(
+            {run.endpoint for run in load if run.app == upper and run.concurrency == 16}
         )
+        for backend in sorted({run.backend for run in load}):
+            for endpoint in endpoints:
+                ratio = _ratio(_load(load, backend, upper, endpoint, 16), lower)
+                if ratio is None:
+                    continue
+                # requests/s ratio ≥ 0.8 means at most 1.25× the baseline's time per request
+                targets.append(
+                    Target(
+                        f"{upper} within 1.25× of {lower}: {endpoint}, c16 ({backend})",
+                        f"{upper}/{lower} requests/s ≥ 0.80 (time ≤ 1.25×)",
+                        f"{_show(ratio)}",
+                        ratio.interval.median >= 0.8,
+                    )
+                )
+    for name in own:
+        for backend, limit in (("sqlite", 2.0), ("postgresql", 1.2)):
+            ratio = _ratio(_timing(timings, "data", backend, name, "get_one"), RAW)
+            targets.append(
+                Target(
+                    f"{name} data layer ≤ {limit}× raw: get_one ({backend})",
+                    f"{name}/raw time ≤ {limit}",
+                    "not measured" if ratio is None else _show(ratio),
+                    None if ratio is None else ratio.interval.median <= limit,
+                )
+            )
     high = [run for run in load if run.concurrency >= 64]
     failures = sum(run.errors + run.timeouts for run in high)
     targets.append(
@@ -91,7 +110,7 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
             None if not high else failures == 0,
         )
     )
-    for app in ("core", "orm"):
+    for app in variant_names():
         run = _load(load, "sqlite", app, "create", 16)
         targets.append(
             Target(
@@ -105,55 +124,74 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
 
 
 def conclusions(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[str]:
-    """Short statements read off the figures: where the ORM costs a lot, where it is noise."""
+    """Short statements read off the figures: where a variant costs a lot over its baseline
+    variant (the ORM over Core), where it is noise, and what the framework floor takes."""
     lines: list[str] = []
     for backend in sorted({timing.backend for timing in timings}):
-        data = [
-            t for t in timings if t.backend == backend and t.layer == "data" and t.rung == "orm"
-        ]
-        costly = []
-        for timing in data:
-            ratio = _ratio(timing, "core")
-            core = _timing(timings, "data", backend, "core", timing.operation)
-            if ratio is None or core is None:
-                continue
-            extra = timing.interval.median - core.interval.median
-            costly.append((ratio.interval.median, timing.operation, extra, ratio))
-        costly.sort(reverse=True)
-        if costly:
-            top = costly[0]
-            lines.append(
-                f"{backend}, data layer: the ORM costs most on {top[1]} "
-                f"({_show(top[3])}× Core, +{top[2]:,.0f} µs per call); least on "
-                f"{costly[-1][1]} ({_show(costly[-1][3])}×)."
+        for upper, lower in compared_pairs():
+            lines += _data_conclusion(timings, backend, upper, lower)
+            lines += _wire_conclusions(load, backend, upper, lower)
+        for variant in bench_variants():
+            if variant.baseline is None:
+                lines += _floor_conclusions(timings, backend, variant.name)
+    return lines
+
+
+def _data_conclusion(timings: Sequence[Timing], backend: str, upper: str, lower: str) -> list[str]:
+    costly = []
+    for timing in timings:
+        if (timing.backend, timing.layer, timing.rung) != (backend, "data", upper):
+            continue
+        ratio = _ratio(timing, lower)
+        base = _timing(timings, "data", backend, lower, timing.operation)
+        if ratio is None or base is None:
+            continue
+        extra = timing.interval.median - base.interval.median
+        costly.append((ratio.interval.median, timing.operation, extra, ratio))
+    if not costly:
+        return []
+    costly.sort(reverse=True)
+    top = costly[0]
+    return [
+        f"{backend}, data layer: {upper} costs most over {lower} on {top[1]} "
+        f"({_show(top[3])}× {lower}, +{top[2]:,.0f} µs per call); least on "
+        f"{costly[-1][1]} ({_show(costly[-1][3])}×)."
+    ]
+
+
+def _wire_conclusions(load: Sequence[LoadRun], backend: str, upper: str, lower: str) -> list[str]:
+    lines = []
+    for run in load:
+        if run.backend != backend or run.app != upper or run.concurrency != 16:
+            continue
+        ratio = _ratio(run, lower)
+        if ratio is None:
+            continue
+        verdict = (
+            "no significant difference"
+            if not ratio.significant
+            else f"{upper} serves {_show(ratio)}× {lower}'s requests/s"
+        )
+        lines.append(f"{backend}, over the wire, {run.endpoint} at c16: {verdict}.")
+    return lines
+
+
+def _floor_conclusions(timings: Sequence[Timing], backend: str, name: str) -> list[str]:
+    lines = []
+    for timing in timings:
+        if (timing.backend, timing.layer, timing.rung) != (backend, "asgi", name):
+            continue
+        bare, with_dependency = _ratio(timing, FLOOR), _ratio(timing, FLOOR_DEPENDENCY)
+        if bare is None or timing.operation not in ("get_one", "list_20"):
+            continue
+        line = (
+            f"{backend}, whole request in process, {timing.operation}: the {name} app takes "
+            f"{_show(bare)}× the framework floor"
+        )
+        if with_dependency is not None:
+            line += (
+                f", and {_show(with_dependency)}× the floor with a do-nothing yield "
+                "dependency (the rest is its data layer)"
             )
-        for run in load:
-            if run.backend != backend or run.app != "orm" or run.concurrency != 16:
-                continue
-            ratio = _ratio(run, "core")
-            if ratio is None:
-                continue
-            verdict = (
-                "no significant difference"
-                if not ratio.significant
-                else f"the ORM app serves {_show(ratio)}× Core's requests/s"
-            )
-            lines.append(f"{backend}, over the wire, {run.endpoint} at c16: {verdict}.")
-        asgi = [
-            t for t in timings if t.backend == backend and t.layer == "asgi" and t.rung == "core"
-        ]
-        for timing in asgi:
-            bare, with_dependency = _ratio(timing, "floor"), _ratio(timing, "floor+dependency")
-            if bare is None or timing.operation not in ("get_one", "list_20"):
-                continue
-            line = (
-                f"{backend}, whole request in process, {timing.operation}: the Core app takes "
-                f"{_show(bare)}× the framework floor"
-            )
-            if with_dependency is not None:
-                line += (
-                    f", and {_show(with_dependency)}× the floor with a do-nothing yield "
-                    "dependency (the rest is its data layer)"
-                )
-            lines.append(line + ".")
+        lines.append(line + ".")
     return lines

@@ -16,34 +16,43 @@ from pathlib import Path
 from statistics import median
 
 from benchmarks.database import BenchDatabase
+from benchmarks.ladder import FLOOR, baseline, bench_variants, variant_names
 from benchmarks.load import LoadStats, RequestMix, choose_generator, run_load
+from benchmarks.registry import OPERATIONS
 from benchmarks.results import LoadRun
 from benchmarks.servers import Server, available_cpus, free_port, serve
 from benchmarks.stats import bootstrap_median_interval, interleaved_schedule, make_ratio
-from benchmarks.workloads import hot_ids, rows_to_delete
+from benchmarks.workloads import HOT_IDS
 
-SERVER_MODULES = {"floor": "benchmarks.floor", "core": "core_app", "orm": "orm_app"}
-RATIO_AGAINST = {"core": "floor", "orm": "core"}
+HEAVY_WINDOW_FACTOR = 4.0
 DELETES_PER_SECOND = 5000
 """More DELETEs per second than any app here serves: each DELETE run gets fresh rows."""
 
 
 @dataclass(frozen=True)
 class WireConfig:
-    """One endpoint at one concurrency, on some apps."""
+    """One endpoint at one concurrency, on every registered variant (and the floor)."""
 
     endpoint: str
     concurrency: int
-    apps: tuple[str, ...]
+    floor: bool = False
+    """Also load the framework floor (the ladder's endpoints)."""
+
+    @property
+    def apps(self) -> tuple[str, ...]:
+        """The apps loaded: the floor when asked for, then every variant (read when used, so
+        a variant registered after the profile was built is loaded too)."""
+        return ((FLOOR,) if self.floor else ()) + variant_names()
 
     @property
     def window_factor(self) -> float:
         """How much longer than the plan's window this endpoint is measured.
 
-        A list of 1,000 todos takes tens of milliseconds per request: a short window would
-        hold a dozen requests, too few for a throughput figure worth comparing.
+        A heavy operation (a list of 1,000 todos) takes tens of milliseconds per request: a
+        short window would hold a dozen requests, too few for a throughput figure worth
+        comparing.
         """
-        return 4.0 if self.endpoint == "list_1000" else 1.0
+        return HEAVY_WINDOW_FACTOR if OPERATIONS[self.endpoint].heavy else 1.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,13 @@ class WirePlan:
     generator: str = "auto"
 
 
+def server_command(app: str, *args: str) -> list[str]:
+    """The command that serves ``app``: the floor's module, or the variant's own command."""
+    if app == FLOOR:
+        return [sys.executable, "-m", "benchmarks.floor", *args]
+    return next(v for v in bench_variants() if v.name == app).command(*args)
+
+
 @contextmanager
 def servers(
     bench: BenchDatabase, apps: Sequence[str], workdir: Path, cpu: int | None
@@ -66,17 +82,9 @@ def servers(
         running = {}
         for app in apps:
             port = free_port()
-            command = [
-                sys.executable,
-                "-m",
-                SERVER_MODULES[app],
-                "--port",
-                str(port),
-                "--database-url",
-                bench.url,
-                "--log-level",
-                "warning",
-            ]
+            command = server_command(
+                app, "--port", str(port), "--database-url", bench.url, "--log-level", "warning"
+            )
             running[app] = stack.enter_context(
                 serve(command, port=port, cpu=cpu, log_path=workdir / f"server-{app}.log")
             )
@@ -86,28 +94,14 @@ def servers(
 def request_mix(
     bench: BenchDatabase, endpoint: str, app: str, delete_rows: int = 5000
 ) -> RequestMix:
-    """The requests that exercise ``endpoint`` (DELETE gets ``delete_rows`` fresh rows)."""
-    hot = [f"/todos/{todo_id}" for todo_id in hot_ids(bench)]
-    if endpoint == "get_one":
-        return RequestMix.get(hot)
-    if endpoint == "list_20":
-        return RequestMix.get(["/todos?limit=20"])
-    if endpoint == "list_1000":
-        return RequestMix.get(["/todos?limit=1000"])
-    if endpoint == "list_completed":
-        return RequestMix.get(["/todos?completed=true&limit=20"])
-    if endpoint == "count":
-        return RequestMix.get(["/todos/count"])
-    if endpoint == "create":
-        return RequestMix.send_json("POST", ["/todos"], {"title": "created under load"})
-    if endpoint == "update":
-        return RequestMix.send_json("PATCH", hot, {"priority": 3})
-    if endpoint == "delete":
-        if app == "floor":
-            return RequestMix("DELETE", tuple(hot))
-        fresh = rows_to_delete(bench, delete_rows)
-        return RequestMix("DELETE", tuple(f"/todos/{todo_id}" for todo_id in fresh))
-    raise ValueError(f"no HTTP endpoint for {endpoint!r}")
+    """The requests that exercise ``endpoint``, built from its operation's record: the hot
+    todos in turn, or ``delete_rows`` fresh rows for a DELETE (hot ids for the floor)."""
+    http = OPERATIONS[endpoint].http
+    if http is None:
+        raise ValueError(f"no HTTP endpoint for {endpoint!r}")
+    count = {"none": 1, "hot": HOT_IDS, "fresh": delete_rows}[http.ids]
+    paths = http.paths(bench, count, has_database=app != FLOOR)
+    return RequestMix(http.method, tuple(paths), http.body(0))
 
 
 def measure_wire(
@@ -141,7 +135,7 @@ def measure_wire(
                         cpu=load_cpu,
                         generator=generator,
                     )
-                    if config.endpoint in ("create", "delete"):
+                    if OPERATIONS[config.endpoint].adds_rows:
                         bench.remove_rows_after_seed()
                     results.setdefault((app, config.endpoint, config.concurrency), []).append(stats)
                     if on_run is not None:
@@ -151,6 +145,7 @@ def measure_wire(
 
 def summarize(backend: str, results: dict[tuple[str, str, int], list[LoadStats]]) -> list[LoadRun]:
     """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per repeat."""
+    ratio_against = {v.name: baseline(v, "wire") for v in bench_variants()}
     runs = {}
     for (app, endpoint, concurrency), repeats in results.items():
         throughput = [stats.requests_per_s for stats in repeats]
@@ -179,7 +174,7 @@ def summarize(backend: str, results: dict[tuple[str, str, int], list[LoadStats]]
             requests_per_s_interval=bootstrap_median_interval(throughput),
         )
     for (app, endpoint, concurrency), run in runs.items():
-        other = runs.get((RATIO_AGAINST.get(app, ""), endpoint, concurrency))
+        other = runs.get((ratio_against.get(app, ""), endpoint, concurrency))
         if other is not None and all(value > 0 for value in other.requests_per_s_samples):
             run.ratios.append(
                 make_ratio(app, other.app, run.requests_per_s_samples, other.requests_per_s_samples)

@@ -1,14 +1,13 @@
-"""The arguments each operation is measured with, and the clean-up that keeps runs alike.
+"""The arguments operations are measured with, and the rows they need made beforehand.
 
 Every rung of an operation gets the same kind of arguments, and the table keeps its seeded
 size between samples: rows a sample adds are deleted after it, rows a delete sample removes
-are inserted before it (neither is timed).
+are inserted before it (neither is timed). Which builder an operation uses is written in its
+``Operation`` record (``benchmarks.registry``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import cycle, islice
 from typing import Any
 
@@ -16,19 +15,16 @@ from sqlalchemy import insert, select
 
 from benchmarks.database import BenchDatabase
 from todo_contract.clock import utc_now
+from todo_contract.params import TodoFilter
 from todo_contract.schemas import TodoCreate
 from todo_contract.table import todos
 
 HOT_IDS = 50
 """get_one and update cycle over this many seeded todos (small enough to stay cached)."""
 
-
-@dataclass(frozen=True)
-class Workload:
-    """How to make ``count`` arguments for an operation, and whether to clean up after."""
-
-    arguments: Callable[[BenchDatabase, int], list[Any]]
-    adds_rows: bool = False
+LIST_20 = TodoFilter(completed=None, limit=20, offset=0)
+LIST_1000 = TodoFilter(completed=None, limit=1000, offset=0)
+LIST_COMPLETED = TodoFilter(completed=True, limit=20, offset=0)
 
 
 def hot_ids(bench: BenchDatabase, count: int = HOT_IDS) -> list[int]:
@@ -38,15 +34,18 @@ def hot_ids(bench: BenchDatabase, count: int = HOT_IDS) -> list[int]:
     return list(islice(cycle(hot), count))
 
 
-def _nothing(_bench: BenchDatabase, count: int) -> list[Any]:
+def nothing(_bench: BenchDatabase, count: int) -> list[Any]:
+    """No argument: the operation reads the same thing every time."""
     return [None] * count
 
 
-def _new_todos(bench: BenchDatabase, count: int) -> list[Any]:
+def new_todos(bench: BenchDatabase, count: int) -> list[Any]:
+    """A fresh ``TodoCreate`` per call."""
     return [TodoCreate(title=bench.next_title(), priority=1) for _ in range(count)]
 
 
-def _updates(bench: BenchDatabase, count: int) -> list[Any]:
+def updates(bench: BenchDatabase, count: int) -> list[Any]:
+    """(id, changes) pairs: one field of a hot todo."""
     return [(todo_id, {"priority": n % 7}) for n, todo_id in enumerate(hot_ids(bench, count))]
 
 
@@ -71,18 +70,6 @@ def rows_to_delete(bench: BenchDatabase, count: int) -> list[Any]:
         return list(ids)[-count:]
 
 
-def _batches_of_1000(bench: BenchDatabase, count: int) -> list[Any]:
-    return [_new_todos(bench, 1000) for _ in range(count)]
-
-
-WORKLOADS: dict[str, Workload] = {
-    "get_one": Workload(hot_ids),
-    "list_20": Workload(_nothing),
-    "list_1000": Workload(_nothing),
-    "list_completed": Workload(_nothing),
-    "count": Workload(_nothing),
-    "create": Workload(_new_todos, adds_rows=True),
-    "update": Workload(_updates),
-    "delete": Workload(rows_to_delete, adds_rows=True),
-    "seed_1000": Workload(_batches_of_1000, adds_rows=True),
-}
+def batches_of_1000(bench: BenchDatabase, count: int) -> list[Any]:
+    """``count`` lists of 1000 fresh todos."""
+    return [new_todos(bench, 1000) for _ in range(count)]

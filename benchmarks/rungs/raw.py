@@ -1,44 +1,73 @@
-"""The floor: the DB-API driver alone (sqlite3, psycopg, PyMySQL), no SQLAlchemy at all.
+"""The raw rung: the DB-API driver alone (sqlite3, psycopg, PyMySQL), no SQLAlchemy at all.
 
-One connection is kept open (as a pool would keep it), each operation runs in its own
-transaction with the same SQL ``core_app`` sends, and rows become ``TodoRead`` the same way
-the apps return them — so the rungs above differ only in what SQLAlchemy adds.
+One connection is kept open (as a pool would keep it). Each operation sends the SQL of
+``core_app.queries`` — taken from there, its named parameters turned into the driver's
+paramstyle, not retyped — and its transactions are shaped like the apps': on SQLite a read
+runs in autocommit (no BEGIN, no ROLLBACK, as the apps' read engine does) and a write in
+``BEGIN IMMEDIATE`` … ``COMMIT`` (as their write view does); on the servers every unit of work
+is a transaction, committed after a write and rolled back after a read, as a pooled
+connection's is when it is returned. Rows become ``TodoRead`` the same way the apps return
+them — so the rungs above differ only in what SQLAlchemy adds.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import make_url
+from sqlalchemy import ClauseElement, make_url
 
 from benchmarks.counting import CountingCursor, StatementCounter
 from benchmarks.database import BenchDatabase
 from benchmarks.registry import implements, rung
+from benchmarks.rungs.variants import INSERT_MANY
+from core_app import queries
 from todo_contract.clock import next_updated_at, utc_now
 from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
 
 rung("raw", "the DB-API driver alone: hand-written SQL, no SQLAlchemy", baseline=None)
 
-COLUMNS = "id, title, completed, priority, created_at, updated_at"
-SQL = {
-    "get": f"SELECT {COLUMNS} FROM todos WHERE id = %s",
-    "get_for_update": f"SELECT {COLUMNS} FROM todos WHERE id = %s FOR UPDATE",
-    "list": f"SELECT {COLUMNS} FROM todos ORDER BY id LIMIT %s OFFSET %s",
-    "list_completed": f"SELECT {COLUMNS} FROM todos WHERE completed = %s"
-    " ORDER BY id LIMIT %s OFFSET %s",
-    "count": "SELECT COUNT(id), COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0) FROM todos",
-    "insert": "INSERT INTO todos (title, completed, priority, created_at, updated_at)"
-    " VALUES (%s, %s, %s, %s, %s) RETURNING id",
-    "insert_many": "INSERT INTO todos (title, completed, priority, created_at, updated_at)"
-    " VALUES (%s, %s, %s, %s, %s)",
-    "update": "UPDATE todos SET title = %s, completed = %s, priority = %s, updated_at = %s"
-    " WHERE id = %s",
-    "delete": "DELETE FROM todos WHERE id = %s",
-}
+DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mysql"}
+"""SQLAlchemy's dialect name for each backend: the key of core_app's per-dialect statements."""
+NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def statement_text(statement: ClauseElement) -> str:
+    """The SQL of one of ``core_app.queries``' statements, as written there (a ``text()``
+    statement renders as its own text, named parameters included)."""
+    return str(statement)
+
+
+def to_paramstyle(sql: str, backend: str) -> str:
+    """Named parameters (``:name``) in the driver's own style: sqlite3 takes them as they
+    are, psycopg and PyMySQL as ``%(name)s``; every driver then takes a dict of values."""
+    if backend == "sqlite":
+        return sql
+    return NAMED_PARAMETER.sub(r"%(\1)s", sql)
+
+
+def statements_for(backend: str) -> dict[str, str]:
+    """Every statement the raw rung sends: ``core_app``'s own, in the driver's paramstyle.
+
+    The one statement the app has no twin of, the bulk insert, is the SQL family's
+    (``benchmarks.rungs.variants.INSERT_MANY``).
+    """
+    sql = {
+        "get": queries.SELECT_TODO,
+        "get_for_update": queries.SELECT_TODO_FOR_UPDATE[DIALECTS[backend]],
+        "list": queries.LIST_TODOS,
+        "list_completed": queries.LIST_TODOS_BY_COMPLETED,
+        "count": queries.COUNT_TODOS,
+        "insert": queries.INSERT_TODO,
+        "insert_many": INSERT_MANY,
+        "update": queries.UPDATE_TODO,
+        "delete": queries.DELETE_TODO,
+    }
+    return {name: to_paramstyle(statement_text(clause), backend) for name, clause in sql.items()}
 
 
 class RawDriver:
@@ -47,17 +76,18 @@ class RawDriver:
     def __init__(self, backend: str, url: str) -> None:
         self.backend = backend
         self.counter: StatementCounter | None = None  # set while queries are being counted
+        self.sql = statements_for(backend)
         parsed = make_url(url)
         self.connection: Any
         if backend == "sqlite":
+            # isolation_level=None: the driver begins nothing by itself (autocommit), so a
+            # read sends only its SELECT and a write begins IMMEDIATE where we say so.
             self.connection = sqlite3.connect(
                 parsed.database or "", isolation_level=None, check_same_thread=False
             )
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=NORMAL")
             self.connection.execute("PRAGMA busy_timeout=5000")
-            self.sql = {name: sql.replace("%s", "?") for name, sql in SQL.items()}
-            self.sql["get_for_update"] = self.sql["get"]
         elif backend == "postgresql":
             import psycopg
 
@@ -68,7 +98,6 @@ class RawDriver:
                 password=parsed.password,
                 dbname=parsed.database,
             )
-            self.sql = dict(SQL)
         else:
             import pymysql
 
@@ -81,24 +110,25 @@ class RawDriver:
                 charset="utf8mb4",
                 autocommit=False,
             )
-            self.sql = dict(SQL)
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Any]:
-        """A cursor in a transaction: committed after a write, rolled back after a read."""
+        """A cursor for one unit of work, its transaction shaped as the apps shape theirs."""
         cursor = self.connection.cursor()
         if self.counter is not None:
             cursor = CountingCursor(cursor, self.counter)
+        autocommit = self.backend == "sqlite" and not write
         try:
-            if self.backend == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if self.backend == "sqlite" and write:
+                cursor.execute("BEGIN IMMEDIATE")
             yield cursor
             if write:
                 self.connection.commit()
-            else:
+            elif not autocommit:
                 self.connection.rollback()
         except BaseException:
-            self.connection.rollback()
+            if not autocommit:
+                self.connection.rollback()
             raise
         finally:
             cursor.close()
@@ -154,7 +184,7 @@ def get_one(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
     """SELECT one row, build a TodoRead."""
     raw = driver(bench)
     with raw.transaction(write=False) as cursor:
-        cursor.execute(raw.sql["get"], (todo_id,))
+        cursor.execute(raw.sql["get"], {"id": todo_id})
         row = cursor.fetchone()
     return None if row is None else _todo(row)
 
@@ -163,9 +193,10 @@ def _list(bench: BenchDatabase, limit: int, completed: bool | None = None) -> li
     raw = driver(bench)
     with raw.transaction(write=False) as cursor:
         if completed is None:
-            cursor.execute(raw.sql["list"], (limit, 0))
+            cursor.execute(raw.sql["list"], {"limit": limit, "offset": 0})
         else:
-            cursor.execute(raw.sql["list_completed"], (completed, limit, 0))
+            page = {"completed": completed, "limit": limit, "offset": 0}
+            cursor.execute(raw.sql["list_completed"], page)
         return [_todo(row) for row in cursor.fetchall()]
 
 
@@ -203,10 +234,7 @@ def create(bench: BenchDatabase, data: TodoCreate) -> TodoRead:
     raw = driver(bench)
     now = utc_now()
     with raw.transaction(write=True) as cursor:
-        cursor.execute(
-            raw.sql["insert"],
-            (data.title, data.completed, data.priority, raw.time(now), raw.time(now)),
-        )
+        cursor.execute(raw.sql["insert"], {**data.model_dump(), "created_at": raw.time(now)})
         (todo_id,) = cursor.fetchone()
     return TodoRead(id=todo_id, created_at=now, updated_at=now, **data.model_dump())
 
@@ -217,22 +245,13 @@ def update(bench: BenchDatabase, change: tuple[int, dict[str, Any]]) -> TodoRead
     todo_id, changes = change
     raw = driver(bench)
     with raw.transaction(write=True) as cursor:
-        cursor.execute(raw.sql["get_for_update"], (todo_id,))
+        cursor.execute(raw.sql["get_for_update"], {"id": todo_id})
         row = cursor.fetchone()
         if row is None:
             return None
         todo = _todo(row).model_dump() | changes
         todo["updated_at"] = next_updated_at(todo["updated_at"])
-        cursor.execute(
-            raw.sql["update"],
-            (
-                todo["title"],
-                todo["completed"],
-                todo["priority"],
-                raw.time(todo["updated_at"]),
-                todo_id,
-            ),
-        )
+        cursor.execute(raw.sql["update"], {**todo, "updated_at": raw.time(todo["updated_at"])})
     return TodoRead.model_validate(todo)
 
 
@@ -241,7 +260,7 @@ def delete(bench: BenchDatabase, todo_id: int) -> bool:
     """DELETE one row."""
     raw = driver(bench)
     with raw.transaction(write=True) as cursor:
-        cursor.execute(raw.sql["delete"], (todo_id,))
+        cursor.execute(raw.sql["delete"], {"id": todo_id})
         return bool(cursor.rowcount)
 
 
@@ -252,7 +271,6 @@ def seed_1000(bench: BenchDatabase, items: list[TodoCreate]) -> int:
     now = raw.time(utc_now())
     with raw.transaction(write=True) as cursor:
         cursor.executemany(
-            raw.sql["insert_many"],
-            [(item.title, item.completed, item.priority, now, now) for item in items],
+            raw.sql["insert_many"], [{**item.model_dump(), "created_at": now} for item in items]
         )
     return len(items)

@@ -80,6 +80,7 @@ def test_object_files_are_charged_to_their_family() -> None:
     }
 
 
+@pytest.mark.slow
 def test_each_marker_ends_a_segment_whose_dump_counts_only_what_ran_in_it(
     tmp_path: Path,
 ) -> None:

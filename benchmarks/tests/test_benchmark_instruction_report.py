@@ -21,7 +21,7 @@ from benchmarks.instruction_report import (
 from benchmarks.instructions import add_ratios
 from benchmarks.report import write_report
 from benchmarks.results import InstructionCount, Report
-from shared_tests.test_benchmark_report import ratio, sample_report, timing
+from benchmarks.tests.test_benchmark_report import ratio, sample_report, timing
 
 INTERPRETER = "Python interpreter: all pure-Python code"
 SQLITE = "SQLite itself (libsqlite3)"

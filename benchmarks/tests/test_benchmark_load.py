@@ -111,6 +111,7 @@ def assert_percentiles_ordered(stats: LoadStats) -> None:
     assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_the_builtin_generator_reads_todos_without_errors(
     server: Server, seeded_ids: list[int], concurrency: int
@@ -128,6 +129,7 @@ def test_the_builtin_generator_reads_todos_without_errors(
     assert_percentiles_ordered(stats)
 
 
+@pytest.mark.slow
 def test_responses_to_a_missing_todo_count_as_errors(server: Server, seeded_ids: list[int]) -> None:
     mix = RequestMix.get([f"/todos/{seeded_ids[0]}", "/todos/999999999"])
 
@@ -137,6 +139,7 @@ def test_responses_to_a_missing_todo_count_as_errors(server: Server, seeded_ids:
     assert stats.timeouts == 0
 
 
+@pytest.mark.slow
 def test_every_post_the_generator_reports_created_exactly_one_todo(
     server: Server, seeded_ids: list[int]
 ) -> None:

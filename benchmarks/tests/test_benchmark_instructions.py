@@ -80,6 +80,7 @@ def test_an_operation_costs_its_segment_minus_the_empty_one_divided_by_n() -> No
     }
 
 
+@pytest.mark.slow
 def test_two_runs_count_the_same_instructions_within_one_percent(
     two_runs: tuple[list[InstructionCount], ...],
 ) -> None:
@@ -94,6 +95,7 @@ def test_two_runs_count_the_same_instructions_within_one_percent(
         )
 
 
+@pytest.mark.slow
 def test_every_count_is_positive_and_its_families_add_up_to_it(
     two_runs: tuple[list[InstructionCount], ...],
 ) -> None:
@@ -107,6 +109,7 @@ def test_every_count_is_positive_and_its_families_add_up_to_it(
     assert max(sqlite_shares) > 0  # SQLite runs in process: its instructions are counted
 
 
+@pytest.mark.slow
 def test_counts_carry_the_same_ratios_as_the_timings(
     two_runs: tuple[list[InstructionCount], ...],
 ) -> None:
@@ -117,6 +120,7 @@ def test_counts_carry_the_same_ratios_as_the_timings(
     assert by_key[("asgi", "core", "create")].ratios == {}  # the floor was not counted
 
 
+@pytest.mark.slow
 def test_every_backend_can_be_counted(backend: str, tmp_path: Path) -> None:
     plan = CountPlan(n=1, warmup=1, layers=("data",), data_rungs=("core",))
     counts = count_on(backend, tmp_path, plan)

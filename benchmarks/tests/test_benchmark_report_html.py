@@ -15,7 +15,7 @@ import pytest
 from benchmarks.page_check import PageCheck, check_page
 from benchmarks.report import write_report
 from benchmarks.report_html import render_html
-from shared_tests.test_benchmark_instruction_report import report_with_counts
+from benchmarks.tests.test_benchmark_instruction_report import report_with_counts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -36,6 +36,7 @@ def opened(tmp_path_factory: pytest.TempPathFactory) -> Opened:
     return Opened(out, (out / "report.html").read_text(encoding="utf-8"), check)
 
 
+@pytest.mark.slow
 def test_the_page_needs_nothing_beside_it(opened: Opened) -> None:
     sources = re.findall(r'(?:src|href)="([^"]*)"', opened.page)
     assert sources, "the page should have images"
@@ -43,6 +44,7 @@ def test_the_page_needs_nothing_beside_it(opened: Opened) -> None:
     assert "http://" not in opened.page and "https://" not in opened.page
 
 
+@pytest.mark.slow
 def test_the_page_carries_every_section_of_the_markdown(opened: Opened) -> None:
     markdown = (opened.out / "report.md").read_text(encoding="utf-8")
     headings = [line.lstrip("#").strip() for line in markdown.splitlines() if line[:1] == "#"]
@@ -50,6 +52,7 @@ def test_the_page_carries_every_section_of_the_markdown(opened: Opened) -> None:
         assert re.search(rf"<h[1-3]>{re.escape(heading)}</h[1-3]>", opened.page), heading
 
 
+@pytest.mark.slow
 def test_chromium_renders_it_offline_without_console_errors(opened: Opened) -> None:
     assert opened.check.console_errors == []
     assert opened.check.network_requests == []
@@ -57,12 +60,14 @@ def test_chromium_renders_it_offline_without_console_errors(opened: Opened) -> N
     assert opened.check.images_loaded == opened.check.images
 
 
+@pytest.mark.slow
 def test_chromium_shows_the_headline_table(opened: Opened) -> None:
     assert opened.check.headline_table_visible
     assert "µs per operation" in opened.check.headline_table_text
     assert "get_one" in opened.check.headline_table_text
 
 
+@pytest.mark.slow
 def test_a_screenshot_of_the_page_is_saved(opened: Opened) -> None:
     assert (opened.out / "report.png").read_bytes().startswith(PNG_SIGNATURE)
 
@@ -74,6 +79,7 @@ def test_markdown_html_is_escaped_not_passed_through(tmp_path: Path) -> None:
     assert "<title>a &lt;title&gt;</title>" in page
 
 
+@pytest.mark.slow
 def test_the_check_catches_console_errors_network_requests_and_a_missing_table(
     tmp_path: Path,
 ) -> None:

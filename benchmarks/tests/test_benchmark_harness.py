@@ -7,7 +7,6 @@ shape and consistency are checked.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,10 @@ from benchmarks.database import BenchDatabase, bench_database, fresh_url
 from benchmarks.gates import query_count_gate, same_answers_gate
 from benchmarks.registry import OPERATIONS, load_rungs
 from benchmarks.results import Interval, Timing
+from benchmarks.rungs.raw import driver, statements_for
+from core_app import queries
 from todo_contract.schemas import TodoCreate
-
-
-@pytest.fixture
-def bench(backend: str, tmp_path: Path) -> Iterator[BenchDatabase]:
-    with fresh_url(backend, tmp_path) as url, bench_database(backend, url) as database:
-        yield database
+from todo_contract.variants import variants
 
 
 def test_transaction_control_is_not_counted_as_work() -> None:
@@ -37,7 +33,7 @@ def test_transaction_control_is_not_counted_as_work() -> None:
     assert does_work("SELECT 1")
 
 
-def test_every_rung_of_the_ladder_implements_every_operation(bench: BenchDatabase) -> None:
+def test_every_rung_of_the_ladder_implements_every_operation() -> None:
     rungs = load_rungs()
     for name in ("raw", "core", "orm"):
         assert set(rungs[name].implementations) == set(OPERATIONS)
@@ -113,6 +109,7 @@ def test_the_query_count_gate_flags_a_rung_that_sends_more_statements_than_core(
     assert alike.detail == "every rung sends as many statements as Core"
 
 
+@pytest.mark.slow
 def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -168,3 +165,36 @@ def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     output = capsys.readouterr().out
     assert "data/sqlite/orm/get_one" in output
     assert "only in the old run" in output  # the asgi and wire figures were not measured
+
+
+def test_every_registered_variant_is_a_rung_against_its_baseline() -> None:
+    rungs = load_rungs()
+    for variant in variants(style="sync"):
+        assert rungs[variant.name].baseline == (variant.baseline or "raw")
+        assert set(rungs[variant.name].implementations) == set(OPERATIONS)
+    orm = next(variant for variant in variants() if variant.family == "orm")
+    knobs = [rung for name, rung in rungs.items() if name.startswith(f"{orm.name}+")]
+    assert knobs and all(rung.baseline == orm.name for rung in knobs)
+
+
+def test_the_raw_rung_sends_core_apps_statements_in_the_drivers_paramstyle() -> None:
+    sqlite, server = statements_for("sqlite"), statements_for("postgresql")
+    assert sqlite["get"] == str(queries.SELECT_TODO)
+    assert server["get"].endswith("WHERE id = %(id)s")
+    assert server["insert"].count("%(created_at)s") == 2
+    assert statements_for("mariadb")["get_for_update"].endswith("FOR UPDATE")
+    assert not sqlite["get_for_update"].endswith("FOR UPDATE")
+
+
+def test_the_raw_rung_shapes_sqlite_transactions_like_the_apps(tmp_path: Path) -> None:
+    """Reads in autocommit (no BEGIN, no ROLLBACK); writes in BEGIN IMMEDIATE … COMMIT."""
+    with fresh_url("sqlite", tmp_path) as url, bench_database("sqlite", url) as bench:
+        raw = load_rungs()["raw"].implementations
+        sent: list[str] = []
+        driver(bench).connection.set_trace_callback(sent.append)
+        raw["get_one"](bench, bench.seeded_ids[0])
+        assert len(sent) == 1 and sent[0].startswith("SELECT")
+        sent.clear()
+        raw["create"](bench, TodoCreate(title="shaped"))
+        assert sent[0] == "BEGIN IMMEDIATE" and sent[1].startswith("INSERT")
+        assert sent[-1] == "COMMIT"

@@ -1,0 +1,136 @@
+"""ORM knobs: one idiomatic setting each, measured against the ORM variant as shipped.
+
+Each knob is a rung named ``<orm variant>+<knob>`` whose ratios are taken against the ORM
+variant's rung — the registry's first sync variant of family ``orm`` — and whose code is that
+variant's (its ``db.open_unit``, ``repository`` and mapped ``models.Todo``) with the one knob
+changed. A knob implements only the operations it applies to. With no ORM variant registered
+there are no knobs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from benchmarks.database import BenchDatabase
+from benchmarks.ladder import family_variant
+from benchmarks.registry import Implementation, Rung
+from benchmarks.workloads import LIST_20, LIST_1000, LIST_COMPLETED
+from todo_contract.clock import utc_now
+from todo_contract.params import TodoFilter
+from todo_contract.schemas import TodoCreate, TodoRead
+from todo_contract.variants import Variant
+
+KNOBS = {
+    "expire_on_commit": "Session() with its default expire_on_commit=True: reading the todo "
+    "after commit reloads it with another SELECT",
+    "columns": "select(Todo.id, Todo.title, …) columns instead of Todo entities: rows, no "
+    "objects, no identity map",
+    "identity_map": "session.get in a Session that already holds the todo: the identity map "
+    "answers, no SQL",
+    "bulk_insert": "session.execute(insert(Todo), [dicts]): ORM bulk INSERT, no Todo objects",
+    "yield_per": "select(Todo).execution_options(yield_per=100): objects built in batches of 100",
+}
+
+
+def knob_implementations(orm: Variant) -> dict[str, dict[str, Implementation]]:
+    """Per knob, its implementations on ``orm``'s own code."""
+    open_session = orm.module("db").open_unit
+    repository = orm.module("repository")
+    todo = orm.module("models").Todo
+    columns = (
+        todo.id,
+        todo.title,
+        todo.completed,
+        todo.priority,
+        todo.created_at,
+        todo.updated_at,
+    )
+
+    def create_expiring(bench: BenchDatabase, data: TodoCreate) -> TodoRead:
+        """The repository's create_todo in a default Session."""
+        with Session(bench.database.writes) as session:
+            return repository.create_todo(session, data)  # type: ignore[no-any-return]
+
+    def update_expiring(
+        bench: BenchDatabase, change: tuple[int, dict[str, Any]]
+    ) -> TodoRead | None:
+        """The repository's update_todo in a default Session."""
+        with Session(bench.database.writes) as session:
+            return repository.update_todo(session, *change)  # type: ignore[no-any-return]
+
+    def list_columns(query: TodoFilter) -> Implementation:
+        def perform(bench: BenchDatabase, _: object) -> list[TodoRead]:
+            """select(columns) rows, no objects."""
+            statement = select(*columns).order_by(todo.id).limit(query.limit)
+            statement = statement.offset(query.offset)
+            if query.completed is not None:
+                statement = statement.where(todo.completed == query.completed)
+            with open_session(bench.database, write=False) as session:
+                return [TodoRead.model_validate(row) for row in session.execute(statement)]
+
+        return perform
+
+    def get_one_columns(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
+        """select(columns).where(id) instead of session.get."""
+        with open_session(bench.database, write=False) as session:
+            row = session.execute(select(*columns).where(todo.id == todo_id)).first()
+            return None if row is None else TodoRead.model_validate(row)
+
+    def get_one_cached(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
+        """session.get in one long-lived Session: after the warm-up every todo asked for is
+        in its identity map, so no SQL is sent (and the data may be stale: that is the trade)."""
+        key = f"{orm.name}+identity_map session"
+        session = bench.resources.get(key)
+        if not isinstance(session, Session):
+            session = open_session(bench.database, write=False)
+            bench.resources[key] = session
+            bench.closers.append(session.close)
+        found: TodoRead | None = repository.get_todo(session, todo_id)
+        session.commit()  # gives the connection back; expire_on_commit=False keeps the objects
+        return found
+
+    def seed_bulk(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+        """ORM bulk INSERT from a list of dicts."""
+        now = utc_now()
+        with Session(bench.database.writes) as session:
+            session.execute(
+                insert(todo),
+                [{**item.model_dump(), "created_at": now, "updated_at": now} for item in items],
+            )
+            session.commit()
+        return len(items)
+
+    def list_1000_yield_per(bench: BenchDatabase, _: object) -> list[TodoRead]:
+        """Stream mapped objects in batches of 100."""
+        statement = select(todo).order_by(todo.id).limit(1000)
+        statement = statement.execution_options(yield_per=100)
+        with open_session(bench.database, write=False) as session:
+            return [TodoRead.model_validate(item) for item in session.scalars(statement)]
+
+    return {
+        "expire_on_commit": {"create": create_expiring, "update": update_expiring},
+        "columns": {
+            "get_one": get_one_columns,
+            "list_20": list_columns(LIST_20),
+            "list_1000": list_columns(LIST_1000),
+            "list_completed": list_columns(LIST_COMPLETED),
+        },
+        "identity_map": {"get_one": get_one_cached},
+        "bulk_insert": {"seed_1000": seed_bulk},
+        "yield_per": {"list_1000": list_1000_yield_per},
+    }
+
+
+def knob_rungs() -> list[Rung]:
+    """The knob rungs on the first registered sync ORM variant (none without one)."""
+    orm = family_variant("orm")
+    if orm is None:
+        return []
+    implementations = knob_implementations(orm)
+    return [
+        Rung(f"{orm.name}+{knob}", description, orm.name, implementations[knob])
+        for knob, description in KNOBS.items()
+    ]

@@ -1,0 +1,100 @@
+"""One data-layer rung per registered variant, built from the variant's own code.
+
+Each operation opens its unit of work with the variant's ``db.open_unit(database, write=...)``
+— the function its request dependency calls, on the same kind of ``Database`` handle the app
+holds — and calls the variant's ``repository`` function for it, as the operation's record
+says (``benchmarks.registry.OPERATIONS``). So a rung cannot drift from its app.
+
+``seed_1000`` has no repository function (the API creates one todo at a time); it is written
+once per *family*, the way code of that family would seed: the ORM adds 1000 mapped objects
+and commits, hand-written SQL executes one INSERT with 1000 parameter sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import text
+
+from benchmarks.database import BenchDatabase
+from benchmarks.ladder import baseline, bench_variants
+from benchmarks.registry import OPERATIONS, Implementation, Operation, RepositoryCall, Rung
+from todo_contract.clock import utc_now
+from todo_contract.schemas import TodoCreate
+from todo_contract.variants import Variant
+
+OpenUnit = Callable[..., Any]
+
+INSERT_MANY = text(
+    "INSERT INTO todos (title, completed, priority, created_at, updated_at)"
+    " VALUES (:title, :completed, :priority, :created_at, :created_at)"
+)
+"""The SQL family's bulk insert: the app's INSERT without RETURNING, for executemany."""
+
+
+def through_repository(
+    open_unit: OpenUnit, repository: ModuleType, operation: Operation, call: RepositoryCall
+) -> Implementation:
+    """Perform ``operation`` with the variant's repository, in a unit of work of its own."""
+    write = operation.writes
+
+    def perform(bench: BenchDatabase, argument: Any) -> Any:
+        with open_unit(bench.database, write=write) as unit:
+            return call(repository, unit, argument)
+
+    perform.__doc__ = f"{repository.__name__}, {operation.description}, in its own unit of work"
+    return perform
+
+
+def orm_bulk_insert(open_unit: OpenUnit, models: ModuleType) -> Implementation:
+    """The ORM's idiomatic unit of work: add_all 1000 mapped objects, one commit."""
+    todo = models.Todo
+
+    def seed_1000(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+        now = utc_now()
+        with open_unit(bench.database, write=True) as session:
+            session.add_all(
+                todo(**item.model_dump(), created_at=now, updated_at=now) for item in items
+            )
+            session.commit()
+        return len(items)
+
+    return seed_1000
+
+
+def sql_bulk_insert(open_unit: OpenUnit) -> Implementation:
+    """Hand-written SQL: one text() INSERT executed with 1000 parameter sets."""
+
+    def seed_1000(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+        now = utc_now()
+        with open_unit(bench.database, write=True) as connection, connection.begin():
+            connection.execute(
+                INSERT_MANY, [{**item.model_dump(), "created_at": now} for item in items]
+            )
+        return len(items)
+
+    return seed_1000
+
+
+def variant_rung(variant: Variant) -> Rung:
+    """The variant's rung: every operation through its repository, plus its family's bulk
+    insert; ratios against its baseline variant's rung, or the raw driver."""
+    open_unit = variant.module("db").open_unit
+    repository = variant.module("repository")
+    implementations = {
+        name: through_repository(open_unit, repository, operation, operation.repository)
+        for name, operation in OPERATIONS.items()
+        if operation.repository is not None
+    }
+    if variant.family == "orm":
+        implementations["seed_1000"] = orm_bulk_insert(open_unit, variant.module("models"))
+    else:
+        implementations["seed_1000"] = sql_bulk_insert(open_unit)
+    return Rung(variant.name, variant.description, baseline(variant, "data"), implementations)
+
+
+def variant_rungs() -> list[Rung]:
+    """One rung per measured variant, in registration order."""
+    return [variant_rung(variant) for variant in bench_variants()]
