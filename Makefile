@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATABASE_URL ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-tools lock lint typecheck test test-sqlite bench run-orm run-core clean
+.PHONY: help install system-tools lock lint typecheck test test-fast test-sqlite bench run-orm run-core clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ lint: $(STAMP)  ## ruff and mypy --strict
 
 test: lint system-tools  ## lint, type-check, then the contract suite on SQLite, PostgreSQL and MariaDB
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=term --cov-fail-under=95
+
+test-fast: $(STAMP)  ## the contract suite without the tests marked slow (real servers, browsers)
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
 	$(BIN)/python -m pytest --backend sqlite

@@ -13,6 +13,7 @@ from todo_contract.admission import Admission
 from todo_contract.body_limit import BodySizeLimit
 from todo_contract.database import create_database_engine, write_engine
 from todo_contract.errors import install_error_handlers
+from todo_contract.head import HeadAsGet
 from todo_contract.migrate import prepare
 from todo_contract.request_log import RequestLog
 from todo_contract.routing import UNAVAILABLE
@@ -58,11 +59,12 @@ def engine_for(request: Request) -> Engine:
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """From the outside in: request id and access log, admission, the 413 body limit.
+    """From the outside in: request id and access log, admission, the 413 body limit, HEAD.
 
     Admission sits inside the request log, so a request refused for lack of a connection is
     still logged with its id.
     """
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(
         Admission,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 import uvicorn
 from fastapi import FastAPI
 
+from todo_contract.server import head_deadline_protocol
 from todo_contract.settings import Settings
 
 AppFactory = Callable[..., FastAPI]
@@ -50,7 +51,12 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
     app = create_app(args.database_url, migrate=not args.no_migrate, settings=settings)
     # The app logs each request itself, with its request id (todo_contract.request_log).
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        http=head_deadline_protocol(settings.request_head_timeout),
     )
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is a normal exit.

@@ -1,7 +1,8 @@
 """Error responses exactly as the contract specifies them, installed on both apps.
 
 - 404 and 405 keep FastAPI's ``{"detail": ...}`` shape; 405 lists every method the path
-  supports in ``Allow`` (Starlette alone lists only one route's methods).
+  supports in ``Allow`` (Starlette alone lists only one route's methods), HEAD included
+  wherever GET is.
 - 422 is FastAPI's standard shape, made JSON-safe: rejected input may hold NaN, Infinity or a
   lone surrogate, which a plain JSON encoder would turn into a 500.
 - 412 when ``If-Match`` named an old version of the todo (see ``todo_contract.etags``).
@@ -62,14 +63,21 @@ def allowed_methods(request: Request) -> list[str]:
     Each method is tried against the app's routes through the public ``matches`` API, so
     routes nested in included routers count too.
     """
-    return [
+    served = {
         method
         for method in HTTP_METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] == Match.FULL
             for route in request.app.router.routes
         )
-    ]
+    }
+    if "GET" in served:
+        served.add("HEAD")  # answered by todo_contract.head wherever GET is
+    return [method for method in HTTP_METHODS if method in served]
+
+
+def _escaped(raw: bytes) -> str:
+    return raw.decode("utf-8", "backslashreplace")
 
 
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
@@ -82,7 +90,9 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = json_safe(jsonable_encoder(list(exc.errors())))
+    # A body that is not JSON reaches validation as raw bytes, which FastAPI's encoder would
+    # decode as UTF-8 and fail on (a 500); show undecodable bytes as escapes instead.
+    errors = json_safe(jsonable_encoder(list(exc.errors()), custom_encoder={bytes: _escaped}))
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
