@@ -7,7 +7,8 @@
   lone surrogate, which a plain JSON encoder would turn into a 500.
 - 412 when ``If-Match`` named an old version of the todo (see ``todo_contract.etags``).
 - Any database failure is a 503 with a short ``detail`` and one server log line; the client
-  never sees SQL, a stack trace or a database URL.
+  never sees SQL, a stack trace or a database URL. A pool timeout (no connection came back in
+  time) has a detail of its own, so it is not mistaken for a database that is down.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -30,6 +32,10 @@ from todo_contract.request_log import request_id
 logger = logging.getLogger("todo_contract")
 
 DATABASE_UNAVAILABLE = "Database unavailable"
+POOL_TIMEOUT = (
+    "Database pool timeout: no connection came back to the pool in time "
+    "(every connection is held, perhaps never returned); the database itself may be up"
+)
 
 
 class DatabaseUnavailable(Exception):
@@ -114,6 +120,19 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
+async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # Told apart from a failing database: nothing is wrong with the server, but no pooled
+    # connection was returned within the pool timeout (a leak, or requests holding them long).
+    logger.error(
+        "503 pool timeout on %s %s (request_id=%s): %s",
+        request.method,
+        request.url.path,
+        request_id(),
+        str(exc).splitlines()[0] if str(exc) else "",
+    )
+    return JSONResponse({"detail": POOL_TIMEOUT}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # The exception text may hold SQL and parameters: log it, never send it.
     logger.error(
@@ -135,4 +154,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(TodoChanged, _todo_changed)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(SQLAlchemyError, _database_error)
