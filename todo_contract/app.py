@@ -12,6 +12,7 @@ from todo_contract import health
 from todo_contract.admission import Admission
 from todo_contract.body_limit import BodySizeLimit
 from todo_contract.database import create_database_engine, write_engine
+from todo_contract.docs import install_docs
 from todo_contract.errors import install_error_handlers
 from todo_contract.head import HeadAsGet
 from todo_contract.migrate import prepare
@@ -96,7 +97,10 @@ def build_app(
         version=API_VERSION,
         description=API_DESCRIPTION,
         lifespan=database_lifespan(database_url, migrate=migrate, settings=settings),
+        docs_url=None,  # served from local files by install_docs, not from a CDN
+        redoc_url=None,
     )
+    install_docs(app)
     install_contract(app, settings)
     app.include_router(router, responses=UNAVAILABLE)
     return app
