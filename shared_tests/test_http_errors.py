@@ -23,10 +23,10 @@ JSON_HEADERS = {"content-type": "application/json"}
 LEAK_MARKERS = ("Traceback", "sqlalchemy", "SELECT", 'File "')
 
 ALLOWED = {
-    "/todos": {"GET", "POST"},
-    "/todos/1": {"GET", "PUT", "PATCH", "DELETE"},
-    "/todos/count": {"GET"},
-    "/health": {"GET"},
+    "/todos": {"GET", "HEAD", "POST"},
+    "/todos/1": {"GET", "HEAD", "PUT", "PATCH", "DELETE"},
+    "/todos/count": {"GET", "HEAD"},
+    "/health": {"GET", "HEAD"},
 }
 NOT_ALLOWED = [
     ("/todos", "PUT"),

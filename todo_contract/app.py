@@ -11,7 +11,9 @@ from todo_contract import health
 from todo_contract.admission import Admission
 from todo_contract.body_limit import BodySizeLimit
 from todo_contract.database import open_database
+from todo_contract.docs import install_docs
 from todo_contract.errors import install_error_handlers
+from todo_contract.head import HeadAsGet
 from todo_contract.migrate import prepare
 from todo_contract.request_log import RequestLog
 from todo_contract.routing import UNAVAILABLE
@@ -54,11 +56,12 @@ def writes(request: Request) -> bool:
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """From the outside in: request id and access log, admission, the 413 body limit.
+    """From the outside in: request id and access log, admission, the 413 body limit, HEAD.
 
     Admission sits inside the request log, so a request refused for lack of a connection is
     still logged with its id.
     """
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(
         Admission,
@@ -90,7 +93,10 @@ def build_app(
         version=API_VERSION,
         description=API_DESCRIPTION,
         lifespan=database_lifespan(database_url, migrate=migrate, settings=settings),
+        docs_url=None,  # served from local files by install_docs, not from a CDN
+        redoc_url=None,
     )
+    install_docs(app)
     install_contract(app, settings)
     app.include_router(router, responses=UNAVAILABLE)
     return app

@@ -34,15 +34,19 @@ SUPPORTED_DRIVERS = {
     "mariadb": "pymysql",
 }
 
+BACKEND_ALIASES = {"postgres": "postgresql"}
+"""Schemes people commonly write for a supported backend (SQLAlchemy itself refuses them)."""
+
 
 def normalize_url(database_url: str) -> URL:
     """Parse a database URL, choosing this project's driver when the URL names none.
 
-    ``postgresql://`` becomes ``postgresql+psycopg://`` and ``mysql://``/``mariadb://`` use
-    PyMySQL; MySQL-family URLs get ``charset=utf8mb4`` so emoji survive.
+    ``postgresql://`` (and ``postgres://``, as Heroku and many guides write it) becomes
+    ``postgresql+psycopg://`` and ``mysql://``/``mariadb://`` use PyMySQL; MySQL-family URLs
+    get ``charset=utf8mb4`` so emoji survive.
     """
     url = make_url(database_url)
-    backend = url.get_backend_name()
+    backend = BACKEND_ALIASES.get(url.get_backend_name(), url.get_backend_name())
     if backend not in SUPPORTED_DRIVERS:
         raise ValueError(
             f"unsupported database {backend!r}: use sqlite:///path, "

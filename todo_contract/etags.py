@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Request, Response
 
 from todo_contract.clock import format_timestamp
 from todo_contract.schemas import TodoRead
@@ -69,6 +69,7 @@ class IfMatch:
 
 
 def if_match(
+    request: Request,
     value: Annotated[
         str | None,
         Header(
@@ -78,8 +79,14 @@ def if_match(
         ),
     ] = None,
 ) -> IfMatch | None:
-    """The request's ``If-Match`` precondition, or None when it sent none."""
-    return None if value is None else IfMatch.parse(value)
+    """The request's ``If-Match`` precondition, or None when it sent none.
+
+    ``value`` (declared for the OpenAPI document) is only the first ``If-Match`` line; RFC 9110
+    §5.3 makes several lines equal to one line listing their values, so all are read.
+    """
+    if value is None:
+        return None
+    return IfMatch.parse(", ".join(request.headers.getlist("if-match")))
 
 
 IfMatchDep = Annotated[IfMatch | None, Depends(if_match)]

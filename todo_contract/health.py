@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from todo_contract.database import Database
-from todo_contract.errors import DatabaseUnavailable
+from todo_contract.errors import POOL_TIMEOUT, DatabaseUnavailable
 from todo_contract.request_log import request_id
 from todo_contract.schemas import HealthOk, HealthUnavailable
 
@@ -32,6 +33,8 @@ def database_problem(database: Database) -> str | None:
             connection.execute(text("SELECT 1"))
     except DatabaseUnavailable as exc:
         return str(exc)
+    except PoolTimeout:
+        return POOL_TIMEOUT
     except SQLAlchemyError as exc:
         logger.error("health check failed: %s", type(exc).__name__)
         return "the database did not answer"

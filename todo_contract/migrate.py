@@ -13,15 +13,19 @@ Deleting the database to get a new schema would lose every todo; a migration kee
 from __future__ import annotations
 
 import logging
+import os
 from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, inspect
 
+from todo_contract.adoption import repair_tutorial_table
 from todo_contract.database import Database, redact
+from todo_contract.drift import differences
+from todo_contract.table import metadata as table_metadata
 
 logger = logging.getLogger("todo_contract")
 
@@ -68,6 +72,7 @@ def _adopt_tutorial_database(connection: Connection, config: Config) -> None:
             f"{sorted(TUTORIAL_COLUMNS)}; refusing to guess how to upgrade it"
         )
     logger.info("adopting a database made by the tutorial app: stamping %s", TUTORIAL_REVISION)
+    repair_tutorial_table(connection)
     command.stamp(config, TUTORIAL_REVISION)
 
 
@@ -98,9 +103,56 @@ def ensure_current(engine: Engine) -> None:
         )
 
 
-def prepare(database: Database, *, migrate: bool) -> None:
-    """What an app does on start: upgrade, or with ``migrate=False`` check the revision."""
+def revision_command(engine: Engine) -> str:
+    """The shell command that writes a migration for the code's table definitions."""
+    return (
+        "python -m todo_contract revision -m 'describe the change' "
+        f"--database-url '{redact(engine.url)}'"
+    )
+
+
+def ensure_matches(engine: Engine, metadata: MetaData) -> None:
+    """Refuse to serve (raise SchemaError) a database whose tables differ from ``metadata``."""
+    with engine.connect() as connection:
+        found = differences(connection, metadata)
+    if found:
+        raise SchemaError(
+            "the database does not match the table definitions in the code: "
+            + "; ".join(found)
+            + f". If the code changed, write a migration with: {revision_command(engine)}"
+            + ", review it, and start the app again"
+        )
+
+
+def write_revision(engine: Engine, message: str, *, directory: str | None = None) -> str:
+    """Write a migration from the database to the code's tables (Alembic autogenerate).
+
+    Returns the new file's path. ``directory`` overrides where it is written (for tests).
+    """
+    config = alembic_config()
+    if directory is not None:
+        versions = str(files("todo_contract") / "migrations" / "versions")
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", os.pathsep.join([versions, directory]))
+    next_id = f"{int(head_revision()) + 1:04d}"
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        script = command.revision(
+            config,
+            message=message,
+            autogenerate=True,
+            rev_id=next_id,
+            version_path=directory,
+        )
+    assert script is not None and not isinstance(script, list)
+    return str(script.path)
+
+
+def prepare(database: Database, *, migrate: bool, metadata: MetaData = table_metadata) -> None:
+    """What an app does on start: upgrade, or with ``migrate=False`` check the revision; then
+    check that the tables are those of ``metadata``."""
     if migrate:
         upgrade(database)
     else:
         ensure_current(database.engine)
+    ensure_matches(database.engine, metadata)

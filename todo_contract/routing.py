@@ -56,7 +56,9 @@ TOO_LARGE: Responses = {
 BODY_ERRORS: Responses = {
     status.HTTP_400_BAD_REQUEST: {
         "model": ErrorMessage,
-        "description": "A body that cannot be parsed: not UTF-8, or JSON nested too deeply",
+        "description": "A JSON body (`application/json` or `+json`) that cannot be decoded: "
+        "bytes that are not UTF-8, UTF-16 or UTF-32 text, arrays or objects nested deeper "
+        "than the parser's recursion limit, or an integer of more than 4,300 digits",
     },
     **TOO_LARGE,
 }

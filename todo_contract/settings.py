@@ -45,4 +45,10 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="how long a SQLite writer waits for the write lock"
     )
+    request_head_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="seconds a connection has to send a complete request head (after connecting "
+        "or after its previous response) before the server closes it",
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"

@@ -1,0 +1,161 @@
+"""Every failure before serving is a short message naming the cause and the fix, exit status 1.
+
+Each case starts the real ``python -m orm_app`` / ``python -m core_app`` and reads what a user
+would read in the terminal: no traceback at the default log level, at most a few lines.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import make_url
+
+from shared_tests.live_server import free_port, live_server, run_to_exit
+
+pytestmark = pytest.mark.slow
+
+
+def refusal(app_kind: str, args: list[str], cwd: Path) -> str:
+    """Run the server with ``args``; assert it refused to start briefly; return its message."""
+    result = run_to_exit(app_kind, args, cwd=cwd)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output, output
+    lines = output.strip().splitlines()
+    assert len(lines) <= 2, output
+    assert lines[-1].startswith("error: "), output
+    return lines[-1]
+
+
+def elsewhere(database_url: str, **changes: object) -> str:
+    """``database_url`` with some parts changed (port, database, drivername)."""
+    url = make_url(database_url).set(**changes)  # type: ignore[arg-type]
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_an_unreachable_database_server_is_one_line_naming_it(
+    app_kind: str, database_url: str, tmp_path: Path
+) -> None:
+    url = elsewhere(database_url, port=free_port())
+
+    message = refusal(app_kind, ["--database-url", url], tmp_path)
+
+    assert "cannot connect to" in message
+    assert "refused" in message
+    assert "is the server running" in message
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_a_database_that_does_not_exist_is_named_with_the_fix(
+    app_kind: str, database_url: str, tmp_path: Path
+) -> None:
+    url = elsewhere(database_url, database="todo_no_such_database")
+
+    message = refusal(app_kind, ["--database-url", url], tmp_path)
+
+    assert "create the database todo_no_such_database first" in message
+
+
+@pytest.mark.backends("postgresql")
+def test_a_postgres_scheme_url_is_accepted(
+    app_kind: str, database_url: str, tmp_path: Path
+) -> None:
+    url = elsewhere(database_url, drivername="postgres")
+    assert url.startswith("postgres://")
+
+    with live_server(app_kind, ["--database-url", url], cwd=tmp_path) as server:
+        assert httpx.post(f"{server.base_url}/todos", json={"title": "x"}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("todos.db", "is not a database URL; write sqlite:///path/to/todos.db"),
+        ("sqlite:/todos.db", "is not a database URL"),
+        ("postgresql://u:secret@h:port/db", "'postgresql://u:***@h:port/db' is not a database URL"),
+        ("oracle://scott@db/x", "unsupported database 'oracle'"),
+        ("sqlite://", "not an in-memory database"),
+    ],
+)
+def test_a_malformed_or_unsupported_url_says_what_to_write(
+    app_kind: str, tmp_path: Path, url: str, expected: str
+) -> None:
+    message = refusal(app_kind, ["--database-url", url], tmp_path)
+
+    assert expected in message
+    assert "secret" not in message
+
+
+def test_a_missing_directory_for_the_sqlite_file_names_the_mkdir(
+    app_kind: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no" / "such"
+
+    message = refusal(app_kind, ["--database-url", f"sqlite:///{missing}/todos.db"], tmp_path)
+
+    assert f"the directory {missing} does not exist" in message
+    assert f"mkdir -p {missing}" in message
+
+
+def test_a_sqlite_path_under_a_file_is_refused(app_kind: str, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+
+    message = refusal(
+        app_kind, ["--database-url", f"sqlite:///{tmp_path}/afile/todos.db"], tmp_path
+    )
+
+    assert "afile is not a directory" in message
+
+
+def test_a_file_that_is_not_a_sqlite_database_is_refused(app_kind: str, tmp_path: Path) -> None:
+    (tmp_path / "notes.db").write_text("not a database, " * 100)
+
+    message = refusal(app_kind, ["--database-url", f"sqlite:///{tmp_path}/notes.db"], tmp_path)
+
+    assert "notes.db is not a SQLite database" in message
+    assert (tmp_path / "notes.db").read_text().startswith("not a database"), "file was changed"
+
+
+def test_a_directory_nobody_may_write_is_named(app_kind: str, tmp_path: Path) -> None:
+    """/proc refuses new files even to root, so this fails the same way for every user."""
+    message = refusal(app_kind, ["--database-url", "sqlite:////proc/todos.db"], tmp_path)
+
+    assert "/proc/todos.db" in message
+    assert "permission" in message
+
+
+def test_a_schema_behind_with_no_migrate_is_one_line_with_the_upgrade_command(
+    app_kind: str, database_url: str, tmp_path: Path
+) -> None:
+    message = refusal(app_kind, ["--database-url", database_url, "--no-migrate"], tmp_path)
+
+    assert "needs 0002" in message
+    assert "python -m todo_contract upgrade --database-url" in message
+
+
+def test_a_port_in_use_is_named_with_the_fix(app_kind: str, tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        database = f"sqlite:///{tmp_path}/todos.db"
+        message = refusal(app_kind, ["--port", str(port), "--database-url", database], tmp_path)
+
+    assert f"port {port} on 127.0.0.1 is already in use" in message
+    assert "--port" in message
+    assert not (tmp_path / "todos.db").exists(), "the port is checked before the database"
+
+
+def test_debug_level_adds_the_traceback(app_kind: str, tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    result = run_to_exit(
+        app_kind,
+        ["--database-url", f"sqlite:///{missing}/todos.db", "--log-level", "debug"],
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot create")
