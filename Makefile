@@ -51,9 +51,6 @@ test: lint system-tools  ## lint, type-check, then every test on every variant a
 test-fast: $(STAMP)  ## every test not marked slow, on every variant and backend (≤ 3 min)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
-test-fast: $(STAMP)  ## the contract suite without the tests marked slow (real servers, browsers)
-	$(BIN)/python -m pytest -n 2 -m "not slow"
-
 test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
 	$(BIN)/python -m pytest --backend sqlite
 
