@@ -99,7 +99,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def run_to_exit(
     app_kind: str, args: Sequence[str], *, cwd: Path, timeout: float = 60.0
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m <app> <args>`` to completion (for --help and refusals)."""
+    """Run ``python -m <app> <args>`` to completion (for --help and refusals).
+
+    A free port is chosen unless ``args`` name one, so that another server on the default
+    port (another test's, or a developer's) can never be why a server refused to start.
+    """
+    if "--port" not in args:
+        args = ["--port", str(free_port()), *args]
     return subprocess.run(
         variant(app_kind).command(*args),
         cwd=cwd,

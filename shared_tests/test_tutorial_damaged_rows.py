@@ -52,22 +52,30 @@ EXPECTED_TITLES = [
 ]
 
 
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """A database with no tables: each test builds a tutorial file in it first."""
+    return empty_database_url
+
+
 def build_damaged_tutorial_database(backend: str, database_url: str) -> None:
     engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text(NULLABLE_TABLE[backend]))
-        for title, completed, created_at in DAMAGED_ROWS:
-            connection.execute(
-                text("INSERT INTO todos (title, completed, created_at) VALUES (:t, :c, :at)"),
-                {
-                    "t": title,
-                    "c": completed,
-                    "at": created_at.isoformat(" ")
-                    if backend == "sqlite" and created_at
-                    else created_at,
-                },
-            )
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(NULLABLE_TABLE[backend]))
+            for title, completed, created_at in DAMAGED_ROWS:
+                connection.execute(
+                    text("INSERT INTO todos (title, completed, created_at) VALUES (:t, :c, :at)"),
+                    {
+                        "t": title,
+                        "c": completed,
+                        "at": created_at.isoformat(" ")
+                        if backend == "sqlite" and created_at
+                        else created_at,
+                    },
+                )
+    finally:
+        engine.dispose()
 
 
 def test_every_damaged_row_is_repaired_kept_and_logged(

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from todo_contract.server import head_deadline_protocol
 from todo_contract.settings import Settings
-from todo_contract.startup import StartupError, bind_socket, check_database
+from todo_contract.startup import StartupError, bind_socket, check_database, parse_url
 
 AppFactory = Callable[..., FastAPI]
 logger = logging.getLogger("todo_contract")
@@ -59,6 +59,7 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
         # Alembic narrates every migration context at INFO; the app logs what it upgraded.
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        parse_url(args.database_url)  # a URL that cannot work is named before anything binds
         sock = bind_socket(args.host, args.port)
         try:
             check_database(args.database_url, migrate=not args.no_migrate, settings=settings)
