@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from shared_tests.backends import SERVER_URLS
+from shared_tests.templates import schema_of
 
 
 @dataclass
@@ -90,8 +91,9 @@ def controllable_database(backend: str, database_url: str) -> Iterator[Outage]:
             if backend == "postgresql":
                 connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
                 # The tables exist already (the test's database is a migrated copy).
+                schema = schema_of(database_url)
                 for objects in ("SCHEMA", "ALL TABLES IN SCHEMA", "ALL SEQUENCES IN SCHEMA"):
-                    in_database.execute(text(f'GRANT ALL ON {objects} public TO "{role}"'))
+                    in_database.execute(text(f'GRANT ALL ON {objects} {schema} TO "{role}"'))
             else:
                 connection.execute(text(f"CREATE USER '{role}'@'%'"))
                 connection.execute(text(f"GRANT ALL ON `{database}`.* TO '{role}'@'%'"))
