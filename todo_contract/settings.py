@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./todos.db"
@@ -51,4 +51,60 @@ class Settings(BaseSettings):
         description="seconds a connection has to send a complete request head (after connecting "
         "or after its previous response) before the server closes it",
     )
+    database_connect_timeout: int = Field(
+        default=5,
+        ge=2,
+        le=600,
+        description="seconds to open a connection to PostgreSQL or MariaDB (TCP, handshake, "
+        "login) before the request gets a 503; whole seconds, at least 2 (libpq's minimum)",
+    )
+    database_statement_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="PostgreSQL's statement_timeout: the server cancels a statement (or a wait "
+        "for a row lock) that runs longer, and the request gets a 503",
+    )
+    database_read_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="seconds the app waits for any answer from PostgreSQL or MariaDB (a query, "
+        "a commit, the pool's ping) before it drops the connection and answers 503: the bound "
+        "on a frozen or unreachable server; longer than the statement timeout",
+    )
+    database_write_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="seconds sent data may stay unacknowledged before the connection is "
+        "dropped (PostgreSQL's tcp_user_timeout, PyMySQL's write_timeout)",
+    )
+    database_keepalives_idle: int = Field(
+        default=10,
+        ge=1,
+        le=7200,
+        description="PostgreSQL: seconds of silence before TCP keepalive probes start",
+    )
+    database_keepalives_interval: int = Field(
+        default=5, ge=1, le=600, description="PostgreSQL: seconds between TCP keepalive probes"
+    )
+    database_keepalives_count: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="PostgreSQL: unanswered keepalive probes before the connection is dead",
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+
+    @model_validator(mode="after")
+    def _read_timeout_outlasts_statement_timeout(self) -> Settings:
+        """On a healthy server the server's own cancel must come first: it ends the statement
+        cleanly and keeps the connection, whereas the client's read timeout drops it."""
+        if self.database_read_timeout <= self.database_statement_timeout:
+            raise ValueError(
+                f"database_read_timeout ({self.database_read_timeout:g} s) must be longer than "
+                f"database_statement_timeout ({self.database_statement_timeout:g} s), so that a "
+                "slow statement on a healthy server is cancelled by the server first"
+            )
+        return self
