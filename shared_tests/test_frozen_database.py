@@ -29,6 +29,7 @@ from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from shared_tests.helpers import create_todo
 from shared_tests.private_servers import PrivateServer, database_with_login
 from shared_tests.test_server_restarts import assert_short_and_clean
+from todo_contract import cli
 from todo_contract.database import driver_connect_args, open_database
 from todo_contract.settings import Settings
 
@@ -260,3 +261,19 @@ def test_timeout_settings_are_read_from_the_environment(monkeypatch: pytest.Monk
     settings = Settings()
     assert driver_connect_args("postgresql", settings)["options"] == "-c statement_timeout=30000"
     assert driver_connect_args("mariadb", settings)["read_timeout"] == 45.0
+
+
+def test_a_bad_timeout_setting_refuses_the_start_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TODO_DATABASE_READ_TIMEOUT", "5")
+
+    def never_built(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the app was built despite a refused setting")
+
+    assert cli.run(never_built, "core_app", ["--port", "1"]) == 1
+    assert capsys.readouterr().err == (
+        "error: bad setting: TODO_DATABASE_READ_TIMEOUT (5 s) must be longer than "
+        "TODO_DATABASE_STATEMENT_TIMEOUT (10 s), so that a slow statement on a healthy server "
+        "is cancelled by the server first\n"
+    )

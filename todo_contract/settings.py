@@ -21,6 +21,18 @@ class Settings(BaseSettings):
     Connections are opened on demand and then kept: "overflow" connections would be closed on
     return and reopened by the next burst, and the benchmark showed that churn cutting
     MariaDB's throughput at 16 concurrent clients to a sixth of what one client gets.
+
+    The ``database_*`` timeouts bound every wait for PostgreSQL or MariaDB, so a server that
+    hangs or is cut off by the network costs each request seconds, not the minutes TCP takes
+    to give up (``todo_contract.database.driver_connect_args`` says which driver option each
+    one becomes). The defaults spare a healthy server: its heaviest request, 1,000 rows, takes
+    milliseconds, and a write waits for a row lock only while another request holds it, so a
+    10 s statement timeout is hundreds of times what it needs. The read timeout (15 s) is the
+    bound on a frozen server, which enforces no statement timeout; it is longer than the
+    statement timeout so that a healthy server's own cancel, which keeps the connection, comes
+    first. A request on a frozen server meets at most the pool's ping and one new connection:
+    20 s on PostgreSQL (read + connect), 30 s on MariaDB (whose greeting is read under the read
+    timeout).
     """
 
     model_config = SettingsConfigDict(env_prefix="TODO_", env_ignore_empty=True, extra="ignore")
@@ -103,8 +115,8 @@ class Settings(BaseSettings):
         cleanly and keeps the connection, whereas the client's read timeout drops it."""
         if self.database_read_timeout <= self.database_statement_timeout:
             raise ValueError(
-                f"database_read_timeout ({self.database_read_timeout:g} s) must be longer than "
-                f"database_statement_timeout ({self.database_statement_timeout:g} s), so that a "
-                "slow statement on a healthy server is cancelled by the server first"
+                f"TODO_DATABASE_READ_TIMEOUT ({self.database_read_timeout:g} s) must be longer "
+                f"than TODO_DATABASE_STATEMENT_TIMEOUT ({self.database_statement_timeout:g} s), "
+                "so that a slow statement on a healthy server is cancelled by the server first"
             )
         return self
