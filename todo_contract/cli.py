@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from todo_contract.server import head_deadline_protocol
 from todo_contract.settings import Settings
@@ -50,7 +51,10 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
     The port is bound and the database prepared (``todo_contract.startup``) before uvicorn
     starts, so a failure is one line naming the cause and the fix, and exit status 1.
     """
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        return refuse(settings_problem(exc))
     args = parser(prog, settings).parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -86,6 +90,19 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
     return 0 if server.started else 1
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A refused ``TODO_*`` setting in one line: which variable, and why."""
+    problems = []
+    for error in exc.errors():
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            variable = f"TODO_{str(error['loc'][0]).upper()}"
+            problems.append(f"{variable}={error['input']!r}: {reason}")
+        else:
+            problems.append(reason)
+    return "bad setting: " + "; ".join(problems)
 
 
 def first_line(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +106,103 @@ def open_database(database_url: str, settings: Settings | None = None) -> Databa
         return _tune_sqlite(engine, Path(url.database or ""), settings)
     # A server can restart under us: test each pooled connection before use, and
     # recycle connections before MariaDB's wait_timeout closes them from its side.
-    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    backend = url.get_backend_name()
     engine = create_engine(
-        url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **pool
+        url,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args=driver_connect_args(backend, settings),
+        **pool,
     )
+    if backend == "postgresql":
+        _bound_psycopg_waits(engine, settings.database_read_timeout)
     return Database(engine, engine.execution_options(**{WRITE_OPTION: True}))
+
+
+def driver_connect_args(backend: str, settings: Settings) -> dict[str, Any]:
+    """The driver's connect arguments that bound every wait on a server that stops answering.
+
+    A server that is frozen (SIGSTOP, a hung host) or cut off by a network partition never
+    refuses anything: its kernel, or the silence of the network, keeps every request in
+    flight waiting until TCP gives up, which takes minutes to hours. These arguments bound
+    each step:
+
+    - **connecting**: ``connect_timeout`` on both drivers (libpq counts whole seconds, at
+      least 2; PyMySQL then reads the server's greeting under ``read_timeout``);
+    - **PostgreSQL statements**: ``statement_timeout``, sent in ``options``, makes a healthy
+      server cancel a statement (or a wait for a row lock) that runs too long, cleanly,
+      keeping the connection. A stopped server enforces nothing, so it is no bound there;
+    - **a partition**: TCP keepalives notice a silent peer while a connection waits, and
+      ``tcp_user_timeout`` (ms) drops one whose sent data stays unacknowledged. Neither
+      helps against a stopped server on a live host: its kernel acknowledges the data and
+      answers the probes (measured: a ``SELECT 1`` on a stopped private server was still
+      waiting after 20 s with both set to 1-2 s). What bounds a read there is
+      ``_bound_psycopg_waits``, on the Python side;
+    - **MariaDB reads and writes**: PyMySQL's ``read_timeout`` and ``write_timeout`` are
+      socket timeouts in the client, so they bound a frozen server and a partition alike.
+    """
+    if backend == "postgresql":
+        statement_ms = max(1, round(settings.database_statement_timeout * 1000))
+        return {
+            "connect_timeout": settings.database_connect_timeout,
+            "options": f"-c statement_timeout={statement_ms}",
+            "keepalives": 1,
+            "keepalives_idle": settings.database_keepalives_idle,
+            "keepalives_interval": settings.database_keepalives_interval,
+            "keepalives_count": settings.database_keepalives_count,
+            "tcp_user_timeout": max(1, round(settings.database_write_timeout * 1000)),
+        }
+    return {
+        "connect_timeout": settings.database_connect_timeout,
+        "read_timeout": settings.database_read_timeout,
+        "write_timeout": settings.database_write_timeout,
+    }
+
+
+def _bound_psycopg_waits(engine: Engine, read_timeout: float) -> None:
+    """Open psycopg connections whose every wait for the server ends after ``read_timeout``.
+
+    psycopg 3 runs each operation (a query and its rows, a commit, the pool's ping) as one
+    ``Connection.wait``, which takes a timeout but has none by default. The subclass gives it
+    one; when it expires the operation's outcome is unknown, so the connection is closed (as
+    psycopg itself does when a cancel goes unanswered) and an ``OperationalError`` raised.
+    SQLAlchemy then sees a closed connection, invalidates the pool, and the request's error
+    handler answers 503 ``Database unavailable``. The read timeout is longer than
+    ``statement_timeout``, so on a healthy server the server's cancel always comes first.
+    """
+    connection_class = _bounded_connection_class()
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        connection = connection_class.connect(*cargs, **cparams)
+        connection.read_timeout = read_timeout
+        return connection
+
+
+@cache
+def _bounded_connection_class() -> Any:
+    """The psycopg ``Connection`` subclass with a read timeout (psycopg is imported lazily:
+    it is an optional dependency, needed only for PostgreSQL)."""
+    import psycopg
+    from psycopg import errors
+
+    class BoundedConnection(psycopg.Connection[Any]):
+        """A psycopg connection that never waits longer than ``read_timeout`` for the server."""
+
+        read_timeout: float | None = None
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            bound = timeout if timeout is not None else self.read_timeout
+            try:
+                return super().wait(gen, interval, bound)
+            except errors._WaitTimeout:
+                # Mid-operation and unanswered: nothing more can be said on this connection.
+                self.pgconn.finish()
+                raise psycopg.OperationalError(
+                    f"the server did not answer within {bound:g} s; connection closed"
+                ) from None
+
+    return BoundedConnection
 
 
 class SqliteFileGuard:

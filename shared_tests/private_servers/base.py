@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock (types-psutil)
 import pytest
 
 from shared_tests.live_server import free_port
@@ -25,6 +29,7 @@ class PrivateServer(ABC):
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix=f"todo-private-{self.backend}-"))
         self.port = free_port()
+        self._frozen: list[psutil.Process] = []
 
     @property
     @abstractmethod
@@ -59,19 +64,64 @@ class PrivateServer(ABC):
     def log(self) -> str:
         """What the server and its setup tools wrote, for failure messages."""
 
+    def freeze(self) -> None:
+        """Stop the server's processes with SIGSTOP, as a hung host or a partition would.
+
+        Unlike ``stop()`` nothing is refused: the kernel still accepts connections and
+        acknowledges what clients send, but no answer ever comes. PostgreSQL serves each
+        connection from a child of the postmaster, each in a process group of its own, so
+        the main process is stopped first (once it is, it forks no new child) and then every
+        descendant; MariaDB is one process. Always pair with ``thaw()`` (``frozen()`` does,
+        in ``finally``).
+        """
+        pid = self.pid()
+        if pid is None:
+            self._fail("freeze: the server is not running")
+            return
+        main = psutil.Process(pid)
+        main.send_signal(signal.SIGSTOP)
+        self._frozen = [main]
+        deadline = time.monotonic() + 5.0
+        while main.status() != psutil.STATUS_STOPPED:
+            if time.monotonic() > deadline:
+                self._fail(f"freeze: the server (pid {pid}) did not stop on SIGSTOP")
+            time.sleep(0.01)
+        for child in main.children(recursive=True):
+            with suppress(psutil.NoSuchProcess):
+                child.send_signal(signal.SIGSTOP)
+                self._frozen.append(child)
+
+    def thaw(self) -> None:
+        """Resume every process ``freeze()`` stopped (SIGCONT); harmless when none is."""
+        frozen, self._frozen = self._frozen, []
+        for process in frozen:
+            with suppress(psutil.NoSuchProcess):
+                process.send_signal(signal.SIGCONT)
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server frozen for the block, and thawed after it whatever happens."""
+        self.freeze()
+        try:
+            yield
+        finally:
+            self.thaw()
+
     def restart(self) -> None:
         """Stop and start again on the same port and data."""
         self.stop()
         self.start()
 
     def ensure_running(self) -> None:
-        """Start the server if a previous test left it stopped."""
+        """Start the server if a previous test left it stopped (or thaw it, if frozen)."""
+        self.thaw()
         if not self.is_running():
             self.start()
 
     def destroy(self) -> None:
         """Stop the server if it runs and delete its directory."""
         try:
+            self.thaw()
             if self.is_running():
                 self.kill()
         finally:
