@@ -154,7 +154,7 @@ def measure_backend(
             profiles = profile_rungs(bench, rungs)
             breakdown += data_layer_breakdown(backend, timings, profiles)
             breakdown += request_breakdown(backend, timings, load)
-    return [gate, query_count_gate(timings, backend)], timings, load, breakdown, version
+    return [gate, query_count_gate(timings, backend, rungs)], timings, load, breakdown, version
 
 
 def count_backend(
