@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from benchmarks import ladder
 from benchmarks.asgi_client import call, running
 from benchmarks.database import fresh_url
+from benchmarks.formatting import format_count
 from benchmarks.registry import Rung
 from benchmarks.results import Gate, Timing
 
@@ -101,32 +102,9 @@ def same_answers_gate(
     )
 
 
-def query_baseline(timing: Timing, rungs: Mapping[str, Rung]) -> tuple[str, str] | None:
-    """The (layer, rung) whose statement count ``timing``'s is held to, or None.
-
-    At the data layer, the rung's own baseline (orm against core, a knob against orm, core
-    against raw; raw has none). A whole request in process is held to its baseline variant's
-    whole request (orm against core) or, for a variant with no baseline variant, to its own
-    data layer: a request sends what its repository sends, no more. The floors send nothing.
-    """
-    if timing.rung in ladder.FLOORS:
-        return None
-    if timing.layer == "data":
-        rung = rungs.get(timing.rung)
-        return None if rung is None or rung.baseline is None else ("data", rung.baseline)
-    variant = next((v for v in ladder.bench_variants() if v.name == timing.rung), None)
-    if variant is None:
-        return None
-    return (timing.layer, variant.baseline) if variant.baseline else ("data", timing.rung)
-
-
-def _count(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}"
-
-
 def query_count_gate(timings: Sequence[Timing], backend: str, rungs: Mapping[str, Rung]) -> Gate:
     """Fail when a rung sends more SQL statements per operation than its baseline (see
-    ``query_baseline``) without declaring it (``Rung.extra_statements``), or more than it
+    ``ladder.statement_baseline``) without declaring it (``Rung.extra_statements``), or more than it
     declared. Fewer statements (the identity map answering without SQL) pass and are listed:
     the tables show them beside the times.
     """
@@ -140,14 +118,18 @@ def query_count_gate(timings: Sequence[Timing], backend: str, rungs: Mapping[str
     fewer: list[str] = []
     for timing in timings:
         count = counts.get((timing.layer, timing.rung, timing.operation))
-        against = query_baseline(timing, rungs) if timing.backend == backend else None
+        against = (
+            ladder.statement_baseline(timing.layer, timing.rung)
+            if timing.backend == backend
+            else None
+        )
         if count is None or against is None:
             continue
         base = counts.get((against[0], against[1], timing.operation))
         if base is None:
             continue
         where = f"{timing.layer}/{timing.rung}/{timing.operation}"
-        versus = f"{_count(count)} vs {against[1]} {_count(base)}"
+        versus = f"{format_count(count)} vs {against[1]} {format_count(base)}"
         if against[0] != timing.layer:
             versus += f" ({against[0]} layer)"
         extra = count - base

@@ -14,8 +14,7 @@ import pytest
 
 import core_app
 import orm_app
-from benchmarks import floor
-from benchmarks import cli
+from benchmarks import cli, floor
 from benchmarks.cli import main as bench_main
 from benchmarks.counting import counting_engine, does_work
 from benchmarks.data_layer import queries_per_operation
