@@ -289,9 +289,15 @@ def sentence_recommendation(figures: Figures, upper: str, lower: str) -> str | N
     if ratio is None:
         return None
     interval = ratio.interval
-    if not ratio.significant:
+    if not ratio.significant and interval.high <= 1.25:
         text = (
             f"Recommendation: use the {upper}; here it makes no significant difference per request"
+        )
+    elif not ratio.significant:
+        text = (
+            f"Recommendation: this run cannot tell the {upper}'s cost per request from noise "
+            f"({format_ratio_interval(interval)}), so rerun the default profile on a quiet "
+            "machine before choosing by it"
         )
     elif interval.high <= 1.5:
         text = (
