@@ -208,3 +208,14 @@ def test_a_figure_not_measured_leaves_its_sentence_out() -> None:
     assert "1.26× [1.17–1.41]" in text  # what was measured is still said
     report.timings = []
     assert the_answer(report) == []
+
+
+def test_a_negative_part_of_a_gap_carries_what_it_offsets() -> None:
+    from benchmarks.breakdown import ladder_part, profile_part
+
+    negative = profile_part("pydantic validation", -2.0, "orm", "core")
+    assert negative["note"].startswith("core spends 2 µs more here than orm")
+    assert "note" not in profile_part("pydantic validation", 2.0, "orm", "core")
+    wire = ladder_part("HTTP server", -249.0, "measured separately")
+    assert wire["note"] == "measured separately"
+    assert "note" not in ladder_part("HTTP server", 10.0, "measured separately")
