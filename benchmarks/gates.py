@@ -4,7 +4,9 @@
    with identical statuses, headers that matter and bodies (timestamps masked). An app that
    differs from the other is not measured: it would not be the same API.
 2. Query counts: every rung's statements per operation are counted and published; a rung
-   that sends a different number than Core for the same operation is flagged.
+   that sends more than its baseline on an operation fails the gate unless it declared
+   that it does (``benchmarks.registry.ExtraStatements``, as the ORM's ``add_all`` does), so
+   that a timing of more work is never passed off as the cost of the same work.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from fastapi import FastAPI
 from benchmarks import ladder
 from benchmarks.asgi_client import call, running
 from benchmarks.database import fresh_url
+from benchmarks.formatting import format_count
+from benchmarks.registry import Rung
 from benchmarks.results import Gate, Timing
 
 TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
@@ -98,29 +102,54 @@ def same_answers_gate(
     )
 
 
-def query_count_gate(timings: Sequence[Timing], backend: str) -> Gate:
-    """Publish the counts; flag rungs that send a different number than the reference
-    variant (Core: the hand-written SQL every other rung is compared with)."""
-    reference = ladder.reference().name
-    core = {
-        (t.layer, t.operation): t.queries_per_operation
+def query_count_gate(timings: Sequence[Timing], backend: str, rungs: Mapping[str, Rung]) -> Gate:
+    """Fail when a rung sends more SQL statements per operation than its baseline (see
+    ``ladder.statement_baseline``) without declaring it (``Rung.extra_statements``), or more than it
+    declared. Fewer statements (the identity map answering without SQL) pass and are listed:
+    the tables show them beside the times.
+    """
+    counts = {
+        (t.layer, t.rung, t.operation): t.queries_per_operation
         for t in timings
-        if t.rung == reference and t.backend == backend
+        if t.backend == backend and t.queries_per_operation is not None
     }
-    flags = sorted(
-        f"{t.layer}/{t.rung}/{t.operation}: {t.queries_per_operation:g} vs {reference} "
-        f"{core[(t.layer, t.operation)]:g}"
-        for t in timings
-        if t.backend == backend
-        and t.rung != reference
-        and t.rung not in ladder.FLOORS
-        and (t.layer, t.operation) in core
-        and t.queries_per_operation is not None
-        and t.queries_per_operation != core[(t.layer, t.operation)]
-    )
-    detail = (
-        "every rung sends as many statements as Core"
-        if not flags
-        else "rungs that send a different number of statements than Core: " + "; ".join(flags)
-    )
-    return Gate(f"query counts ({backend})", True, detail)
+    undeclared: list[str] = []
+    declared: list[str] = []
+    fewer: list[str] = []
+    for timing in timings:
+        count = counts.get((timing.layer, timing.rung, timing.operation))
+        against = (
+            ladder.statement_baseline(timing.layer, timing.rung)
+            if timing.backend == backend
+            else None
+        )
+        if count is None or against is None:
+            continue
+        base = counts.get((against[0], against[1], timing.operation))
+        if base is None:
+            continue
+        where = f"{timing.layer}/{timing.rung}/{timing.operation}"
+        versus = f"{format_count(count)} vs {against[1]} {format_count(base)}"
+        if against[0] != timing.layer:
+            versus += f" ({against[0]} layer)"
+        extra = count - base
+        if extra < -1e-9:
+            fewer.append(f"{where}: {versus}")
+        elif extra > 1e-9:
+            rung = rungs.get(timing.rung)
+            allowed = rung.extra_statements.get(timing.operation) if rung else None
+            if allowed is None:
+                undeclared.append(f"{where}: {versus}, not declared")
+            elif extra > allowed.at_most + 1e-9:
+                undeclared.append(f"{where}: {versus}, declared at most +{allowed.at_most}")
+            else:
+                declared.append(f"{where}: {versus} (declared: {allowed.why})")
+    parts = []
+    if undeclared:
+        parts.append("more statements than the baseline: " + "; ".join(sorted(undeclared)))
+    if declared:
+        parts.append("declared extra statements: " + "; ".join(sorted(declared)))
+    if fewer:
+        parts.append("fewer statements than the baseline: " + "; ".join(sorted(fewer)))
+    detail = ". ".join(parts) if parts else "every rung sends as many statements as its baseline"
+    return Gate(f"query counts ({backend})", not undeclared, detail)

@@ -75,3 +75,25 @@ def knob_of(rung: str) -> str | None:
     """The variant a knob rung (``<variant>+<knob>``) is a knob on, or None."""
     head, plus, _ = rung.partition("+")
     return head if plus and head in variant_names() else None
+
+
+def statement_baseline(layer: str, rung: str) -> tuple[str, str] | None:
+    """The (layer, rung) whose SQL statement count ``rung``'s is held to, or None.
+
+    At the data layer, the rung's own baseline (orm against core, a knob against the variant
+    it is a knob on, core against raw; raw has none). A whole request in process is held to
+    its baseline variant's whole request (orm against core) or, for a variant with no
+    baseline variant, to its own data layer: a request sends what its repository sends, no
+    more. The floors send nothing and are held to nothing.
+    """
+    if rung in FLOORS or rung == RAW:
+        return None
+    variant = next((v for v in bench_variants() if v.name == rung), None)
+    if layer == "data":
+        if variant is not None:
+            return ("data", baseline(variant, "data"))
+        knob = knob_of(rung)
+        return None if knob is None else ("data", knob)
+    if variant is None:
+        return None
+    return (layer, variant.baseline) if variant.baseline else ("data", rung)

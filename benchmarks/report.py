@@ -1,22 +1,20 @@
-"""Render a benchmark ``Report``: ``report.json``, ``report.md`` with charts, a terminal summary.
+"""``report.md`` (and from it ``report.html``) and ``report.json``: a run written for people.
 
-The JSON is the record (every sample, for re-analysis); the Markdown is for people: medians
-with their intervals, ratios marked "n.s." when the interval includes 1.0, and a ⚠ wherever a
-rung sends a different number of SQL statements than core, because a timing difference that
-comes from doing different work is not the cost of the ORM.
+The page opens with *The answer* (``benchmarks.verdict``): the verdict in a few sentences,
+each figure with its interval, and the terms it uses; then the targets and gates; then the
+ladder, layer by layer, with every median, interval, ratio and SQL statement count; then where
+the time goes; and at the end the method and the environment the figures were measured in.
+Marks are words (met, missed, not significant, passed, FAILED), never emoji a reader's fonts
+may not draw. The terminal's summary is ``benchmarks.terminal``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from benchmarks.charts import (
     app_key,
@@ -28,87 +26,53 @@ from benchmarks.charts import (
     select_timings,
     write_charts,
 )
+from benchmarks.formatting import (
+    MISSING,
+    format_count,
+    format_interval_us,
+    format_ratio,
+    format_us,
+    markdown_table,
+    ratio_name,
+)
 from benchmarks.instruction_charts import instructions_title, write_instruction_charts
 from benchmarks.instruction_report import instruction_sections
-from benchmarks.ladder import FLOORS, RAW, bench_variants, compared_pairs, reference
+from benchmarks.ladder import knob_of, statement_baseline
 from benchmarks.report_html import render_html
-from benchmarks.results import Gate, Interval, LoadRun, Ratio, Report, Target, Timing
+from benchmarks.results import (
+    MET,
+    MISSED,
+    NOT_MEASURED,
+    NOT_SIGNIFICANT,
+    Gate,
+    LoadRun,
+    Report,
+    Target,
+    Timing,
+)
+from benchmarks.validity import usable
+from benchmarks.verdict import TERMS, the_answer
 
 TITLE = "ORM vs SQL: benchmark report"
 LAYER_HEADINGS = {"data": "Data layer", "asgi": "Whole app in process (ASGI)"}
-HOW_TO_READ = (
+METHOD = (
     "Times are medians of per-repeat values, in µs per operation, with their 95% bootstrap "
     "interval in brackets. Ratios such as orm/core are medians of per-repeat ratios, both "
     "sides measured interleaved in the same repeat so that drift in the machine cancels out, "
     "also with 95% bootstrap intervals; **n.s.** marks a ratio whose interval includes 1.0, "
-    "i.e. no significant difference. A ⚠ after a query count means that rung sends a "
-    "different number of SQL statements per operation than core, so its time is not "
-    "comparable like for like. Latencies over the wire are in ms."
+    "i.e. no significant difference. A query count followed by (+n) or (−n) sends n more or "
+    "fewer SQL statements per operation than the rung's baseline (its time is then not the "
+    "cost of the same work); more is allowed only where the rung declares it (see the query "
+    "counts gate). Latencies over the wire are in ms. The precise figures are the "
+    "instruction counts and the in-process ratios; the over-the-wire figures are context: "
+    "they depend on the machine's load more than the others."
 )
-MISSING = "—"
-WARNING_MARK = " ⚠"
-NOT_SIGNIFICANT = " n.s."
+TARGETS_RULE = (
+    "Judged on the 95% interval of each figure: **met** when the whole interval is on the "
+    "goal's side, **missed** when the whole interval is on the wrong side, **not "
+    "significant** when the interval straddles the goal (this run cannot tell)."
+)
 LATENCY_KEYS = ("p50", "p90", "p99", "max")
-
-
-# --- number formatting ------------------------------------------------------------------------
-
-
-def format_us(value: float) -> str:
-    """Microseconds to 3 significant figures with thousands separators: ``45.2``, ``1,230``.
-
-    Three figures because run-to-run noise is rarely below 1%: more digits would be noise.
-    """
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    rounded = float(f"{value:.3g}")
-    exponent = math.floor(math.log10(abs(rounded)))
-    return f"{rounded:,.{max(0, 2 - exponent)}f}"
-
-
-def format_ratio_value(value: float) -> str:
-    """A ratio with 2 decimals, which resolves the 1% differences the intervals can show."""
-    return f"{value:.2f}"
-
-
-def format_interval_us(interval: Interval) -> str:
-    """``median [low–high]`` in µs."""
-    low, high = format_us(interval.low), format_us(interval.high)
-    return f"{format_us(interval.median)} [{low}–{high}]"
-
-
-def format_ratio(ratio: Ratio) -> str:
-    """``1.84× [1.70–1.95]``, followed by `` n.s.`` when the ratio is not significant."""
-    interval = ratio.interval
-    low, high = format_ratio_value(interval.low), format_ratio_value(interval.high)
-    text = f"{format_ratio_value(interval.median)}× [{low}–{high}]"
-    return text if ratio.significant else text + NOT_SIGNIFICANT
-
-
-def format_count(value: float) -> str:
-    """A query count: whole numbers without decimals, fractions (amortized) to 3 figures."""
-    return f"{value:.3g}"
-
-
-def ratio_name(ratio: Ratio) -> str:
-    """``numerator/denominator``, e.g. ``orm/core``."""
-    return f"{ratio.numerator}/{ratio.denominator}"
-
-
-# --- Markdown building blocks -----------------------------------------------------------------
-
-
-def _cell(value: object) -> str:
-    """A table cell: pipes escaped and newlines flattened so that they cannot break the row."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
-    """A GitHub-flavoured Markdown table, as lines."""
-    lines = ["| " + " | ".join(_cell(h) for h in headers) + " |"]
-    lines.append("|" + "|".join("---" for _ in headers) + "|")
-    lines.extend("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows)
-    return lines
 
 
 def _chart_lines(title: str, chart_files: Mapping[str, str]) -> list[str]:
@@ -134,9 +98,24 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str
 # --- sections ---------------------------------------------------------------------------------
 
 
-def _how_to_read() -> list[str]:
-    """Say what the numbers are before showing them, so a ratio is not misread as a time."""
-    return ["## How to read this", "", HOW_TO_READ, ""]
+def _answer(report: Report) -> list[str]:
+    """The verdict first, then the terms it uses, defined where they first appear."""
+    lines = ["## The answer", ""]
+    failed = failed_gates(report.gates)
+    if failed:
+        names = ", ".join(gate.name for gate in failed)
+        lines += [f"**A gate FAILED ({names}): read the figures below with that in mind.**", ""]
+    sentences = the_answer(report)
+    if not sentences:
+        lines += ["This run measured none of the figures the answer is written from.", ""]
+    for sentence in sentences:
+        lines += [sentence, ""]
+    return lines + [TERMS, ""]
+
+
+def _method() -> list[str]:
+    """How the figures are made: after them, for the reader who wants to check them."""
+    return ["## Method", "", METHOD, ""]
 
 
 def _environment(report: Report) -> list[str]:
@@ -155,11 +134,16 @@ def failed_gates(gates: Sequence[Gate]) -> list[Gate]:
     return [gate for gate in gates if not gate.passed]
 
 
+def passed_word(gate: Gate) -> str:
+    """``passed`` or ``FAILED``: words, which every font draws."""
+    return "passed" if gate.passed else "FAILED"
+
+
 def _gates(report: Report) -> list[str]:
-    """Gates first: a figure from an app that does the wrong thing measures nothing."""
+    """The gates: a figure from an app that does the wrong thing measures nothing."""
     lines = ["## Gates", ""]
-    rows = [(g.name, "✅" if g.passed else "❌", g.detail) for g in report.gates]
-    lines += markdown_table(["gate", "passed", "detail"], rows) + [""]
+    rows = [(g.name, passed_word(g), g.detail) for g in report.gates]
+    lines += markdown_table(["gate", "result", "detail"], rows) + [""]
     failed = failed_gates(report.gates)
     if failed:
         names = ", ".join(gate.name for gate in failed)
@@ -167,57 +151,82 @@ def _gates(report: Report) -> list[str]:
     return lines
 
 
-def _timing_table(timings: Sequence[Timing], operations: Sequence[str]) -> list[str]:
+def split_rungs(rungs: Sequence[str]) -> list[list[str]]:
+    """The ladder's rungs, then (when there are any) each variant with its knobs: one table
+    of a dozen intervals side by side does not fit a page, two of four or five do."""
+    main = [rung for rung in rungs if knob_of(rung) is None]
+    groups = [main]
+    for variant in [rung for rung in main if any(knob_of(r) == rung for r in rungs)]:
+        groups.append([variant, *(rung for rung in rungs if knob_of(rung) == variant)])
+    return groups
+
+
+def _timing_table(
+    timings: Sequence[Timing], operations: Sequence[str], rungs: Sequence[str]
+) -> list[str]:
     """Medians with intervals: a median alone hides how noisy a rung was."""
-    rungs = ordered_rungs(timings)
     by_key = {(t.operation, t.rung): t for t in timings}
     rows = []
     for operation in operations:
         cells = [by_key.get((operation, rung)) for rung in rungs]
+        if all(cell is None for cell in cells):
+            continue
         rows.append([operation, *(format_interval_us(t.interval) if t else MISSING for t in cells)])
     return markdown_table(["µs per operation", *rungs], rows)
 
 
-def _ratio_table(timings: Sequence[Timing], operations: Sequence[str]) -> list[str]:
-    """One column per ratio name, in ladder order of the numerator's rung."""
-    names = ordered_operations(ratio_name(r) for t in timings for r in t.ratios)
+def _ratio_table(
+    timings: Sequence[Timing], operations: Sequence[str], rungs: Sequence[str]
+) -> list[str]:
+    """One column per ratio whose numerator is one of ``rungs``, in ladder order."""
+    owned = [t for t in timings if t.rung in rungs]
+    names = ordered_operations(ratio_name(r) for t in owned for r in t.ratios)
     if not names:
         return []
-    by_key = {(t.operation, ratio_name(r)): r for t in timings for r in t.ratios}
+    by_key = {(t.operation, ratio_name(r)): r for t in owned for r in t.ratios}
     rows = []
     for operation in operations:
         ratios = [by_key.get((operation, name)) for name in names]
+        if all(r is None for r in ratios):
+            continue
         rows.append([operation, *(format_ratio(r) if r else MISSING for r in ratios)])
     return ["Ratios:", "", *markdown_table(["ratio", *names], rows), ""]
 
 
-def query_cell(timing: Timing | None, core: Timing | None) -> str:
-    """The query count, with ⚠ when it differs from the reference variant's (core's) count
-    for the same operation.
-
-    The floors have no database, so their zero is expected and never flagged.
-    """
+def query_cell(timing: Timing | None, by_key: Mapping[tuple[str, str, str], Timing]) -> str:
+    """The statement count as an integer, with ``(+n)``/``(−n)`` when it differs from its
+    baseline's (``ladder.statement_baseline``) for the same operation."""
     if timing is None or timing.queries_per_operation is None:
         return MISSING
     count = timing.queries_per_operation
     text = format_count(count)
-    if timing.rung in FLOORS or core is None or core.queries_per_operation is None:
+    against = statement_baseline(timing.layer, timing.rung)
+    base = None if against is None else by_key.get((*against, timing.operation))
+    if base is None or base.queries_per_operation is None:
         return text
-    differs = not math.isclose(count, core.queries_per_operation, rel_tol=1e-9, abs_tol=1e-9)
-    return text + WARNING_MARK if differs else text
+    extra = count - base.queries_per_operation
+    if math.isclose(extra, 0, abs_tol=1e-9):
+        return text
+    sign = "+" if extra > 0 else "−"
+    return f"{text} ({sign}{format_count(abs(extra))} vs {base.rung})"
 
 
-def _query_table(timings: Sequence[Timing], operations: Sequence[str]) -> list[str]:
-    if all(t.queries_per_operation is None for t in timings):
+def _query_table(
+    timings: Sequence[Timing],
+    operations: Sequence[str],
+    rungs: Sequence[str],
+    every: Mapping[tuple[str, str, str], Timing],
+) -> list[str]:
+    if all(t.queries_per_operation is None for t in timings if t.rung in rungs):
         return []
-    rungs = ordered_rungs(timings)
     by_key = {(t.operation, t.rung): t for t in timings}
     rows = []
     for operation in operations:
-        core = by_key.get((operation, reference().name))
-        cells = [query_cell(by_key.get((operation, rung)), core) for rung in rungs]
-        rows.append([operation, *cells])
-    table = markdown_table(["queries per operation", *rungs], rows)
+        cells = [by_key.get((operation, rung)) for rung in rungs]
+        if all(cell is None for cell in cells):
+            continue
+        rows.append([operation, *(query_cell(cell, every) for cell in cells)])
+    table = markdown_table(["SQL statements per operation", *rungs], rows)
     return ["SQL statements sent per operation:", "", *table, ""]
 
 
@@ -226,11 +235,16 @@ def _layer(report: Report, backend: str, layer: str, chart_files: Mapping[str, s
     timings = select_timings(report, backend, layer)
     if not timings:
         return []
+    every = {(t.layer, t.rung, t.operation): t for t in report.timings if t.backend == backend}
     operations = ordered_operations(t.operation for t in timings)
     heading = LAYER_HEADINGS.get(layer, f"{layer} layer")
-    lines = [f"## {heading} on {backend}", "", *_timing_table(timings, operations), ""]
-    lines += _ratio_table(timings, operations)
-    lines += _query_table(timings, operations)
+    lines = [f"## {heading} on {backend}", ""]
+    for index, rungs in enumerate(split_rungs(ordered_rungs(timings))):
+        if index:
+            lines += [f"The knobs on {rungs[0]}, each against {rungs[0]} as shipped:", ""]
+        lines += [*_timing_table(timings, operations, rungs), ""]
+        lines += _ratio_table(timings, operations, rungs[1:] if index else rungs)
+        lines += _query_table(timings, operations, rungs, every)
     return lines + _chart_lines(ladder_title(backend, layer), chart_files)
 
 
@@ -239,8 +253,9 @@ def _load_row(run: LoadRun) -> list[object]:
     latencies = [
         format_us(run.latency_ms[key]) if key in run.latency_ms else MISSING for key in LATENCY_KEYS
     ]
-    rate = format_us(run.requests_per_s)
-    return [run.app, run.endpoint, run.concurrency, rate, *latencies, run.errors, run.timeouts]
+    rate = format_us(run.requests_per_s) if usable(run) else "invalid"
+    errors, timeouts = format_count(run.errors), format_count(run.timeouts)
+    return [run.app, run.endpoint, run.concurrency, rate, *latencies, errors, timeouts]
 
 
 def _load_backend(
@@ -260,8 +275,9 @@ def _load_backend(
     generators = sorted({r.generator for r in runs})
     noun = "Load generator" if len(generators) == 1 else "Load generators"
     lines += [f"{noun}: {', '.join(generators)}.", ""]
-    if ceiling_rps:
-        best = max(r.requests_per_s for r in runs)
+    valid = [r for r in runs if usable(r)]
+    if ceiling_rps and valid:
+        best = max(r.requests_per_s for r in valid)
         lines += [
             f"Its ceiling: {format_us(ceiling_rps)} requests/s at c16 against a server that "
             f"only answers, {ceiling_rps / best:.1f}× the most any app served here "
@@ -287,12 +303,18 @@ def _load(report: Report, chart_files: Mapping[str, str]) -> list[str]:
 
 
 def share(part_us: float, gap_us: float) -> str:
-    """A part's share of the gap, in whole percent (``—`` for a zero gap)."""
-    return MISSING if gap_us == 0 else f"{part_us / gap_us * 100:.0f}%"
+    """A part's share of the gap, in whole percent (``—`` for a zero gap); a negative part
+    is an offset and says so, never a bare negative percentage."""
+    if gap_us == 0:
+        return MISSING
+    percent = part_us / gap_us * 100
+    if part_us < 0 < gap_us or part_us > 0 > gap_us:
+        return f"offsets {abs(percent):.0f}% (see below)"
+    return f"{percent:.0f}%"
 
 
 def _breakdown_item(item: Mapping[str, Any]) -> list[str]:
-    """One gap: its parts, their shares, and how much of it no part accounts for."""
+    """One gap: its parts, their shares, what each offset means, and what no part explains."""
     gap_us = float(item["gap_us"])
     parts: list[Mapping[str, Any]] = list(item["parts"])
     heading = f"### {item['backend']} · {item['operation']}: {item['gap']} = {format_us(gap_us)} µs"
@@ -300,10 +322,29 @@ def _breakdown_item(item: Mapping[str, Any]) -> list[str]:
         (p["name"], format_us(float(p["us"])), share(float(p["us"]), gap_us), p["source"])
         for p in parts
     ]
-    explained = share(sum(float(p["us"]) for p in parts), gap_us)
-    unexplained = format_us(float(item["unexplained_us"]))
     lines = [heading, "", *markdown_table(["part", "µs", "share of gap", "source"], rows), ""]
-    return lines + [f"explained: {explained} of the gap; unexplained: {unexplained} µs", ""]
+    offsets = [p for p in parts if share(float(p["us"]), gap_us).startswith("offsets")]
+    if offsets:
+        lines += ["Offsets (parts that take time back from the gap):", ""]
+        lines += [f"- {p['name']}: {p.get('note') or 'measured separately'}." for p in offsets]
+        lines += [""]
+    return lines + [_explained(parts, gap_us, float(item["unexplained_us"])), ""]
+
+
+def _explained(parts: Sequence[Mapping[str, Any]], gap_us: float, unexplained_us: float) -> str:
+    """How much of the gap the parts account for, with the sign of the rest said in words."""
+    total = sum(float(p["us"]) for p in parts)
+    if gap_us == 0:
+        return f"the parts sum to {format_us(total)} µs of a zero gap"
+    text = f"the parts sum to {total / gap_us * 100:.0f}% of the gap"
+    if math.isclose(unexplained_us, 0, abs_tol=0.005):
+        return text + "; nothing is left unexplained"
+    if (unexplained_us < 0) == (gap_us > 0):
+        return (
+            text + f"; they exceed it by {format_us(abs(unexplained_us))} µs, which time outside "
+            "every part (builtins, the standard library) takes back: an offset"
+        )
+    return text + f"; unexplained: {format_us(unexplained_us)} µs"
 
 
 def _breakdown(report: Report) -> list[str]:
@@ -316,21 +357,28 @@ def _breakdown(report: Report) -> list[str]:
     return lines
 
 
-def met_mark(target: Target) -> str:
-    """✅ met, ❌ missed, — not measured in this run."""
-    return MISSING if target.met is None else "✅" if target.met else "❌"
+def target_counts(targets: Sequence[Target]) -> str:
+    """``3 met, 12 missed, 2 not significant, 1 not measured`` (statuses with no target left
+    out)."""
+    counts = [
+        (sum(t.status == status for t in targets), status)
+        for status in (MET, MISSED, NOT_SIGNIFICANT, NOT_MEASURED)
+    ]
+    return ", ".join(f"{n} {status}" for n, status in counts if n) or "none"
 
 
 def _targets(report: Report) -> list[str]:
-    """Goals with what this run measured; — marks a goal this run could not check."""
-    rows = [(t.name, t.goal, t.measured, met_mark(t)) for t in report.targets]
-    return ["## Targets", "", *markdown_table(["target", "goal", "measured", "met"], rows), ""]
+    """Goals with what this run measured, judged on intervals."""
+    rows = [(t.name, t.goal, t.measured, t.status) for t in report.targets]
+    lines = ["## Targets", "", TARGETS_RULE, ""]
+    lines += markdown_table(["target", "goal", "measured", "result"], rows) + [""]
+    return lines + [f"In all: {target_counts(report.targets)}.", ""]
 
 
 def _conclusions(report: Report) -> list[str]:
-    """The producer's conclusions, last, after the figures they rest on."""
+    """Every conclusion drawn from the figures, after the figures they rest on."""
     bullets = [f"- {c}" for c in report.conclusions] or ["No conclusions drawn."]
-    return ["## Conclusions", "", *bullets, ""]
+    return ["## Conclusions in detail", "", *bullets, ""]
 
 
 def _leftover_charts(chart_files: Mapping[str, str], embedded: set[str]) -> list[str]:
@@ -354,13 +402,14 @@ def _embedded_titles(report: Report) -> set[str]:
 
 def render_markdown(report: Report, chart_files: dict[str, str]) -> str:
     """The whole report as Markdown; ``chart_files`` maps chart titles to files beside it."""
-    lines = [f"# {TITLE}", "", *_how_to_read(), *_environment(report), *_gates(report)]
+    lines = [f"# {TITLE}", "", *_answer(report), *_targets(report), *_gates(report)]
     for backend in ordered_backends(t.backend for t in report.timings):
         for layer in ("data", "asgi"):
             lines += _layer(report, backend, layer, chart_files)
     lines += instruction_sections(report, chart_files)
     lines += _load(report, chart_files)
-    lines += _breakdown(report) + _targets(report) + _conclusions(report)
+    lines += _breakdown(report) + _conclusions(report)
+    lines += _method() + _environment(report)
     lines += _leftover_charts(chart_files, _embedded_titles(report))
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -384,83 +433,3 @@ def write_report(report: Report, output_dir: Path) -> list[Path]:
     html_path.write_text(render_html(markdown, output_dir, TITLE), encoding="utf-8")
     charts = [output_dir / name for name in chart_files.values()]
     return [json_path, markdown_path, html_path, *charts]
-
-
-# --- terminal summary -------------------------------------------------------------------------
-
-
-def _find_ratio(timing: Timing | None, numerator: str, denominator: str) -> Ratio | None:
-    """The ratio ``numerator/denominator`` a timing carries, if it was measured."""
-    if timing is None:
-        return None
-    wanted = (numerator, denominator)
-    return next((r for r in timing.ratios if (r.numerator, r.denominator) == wanted), None)
-
-
-def _summary_rungs() -> list[str]:
-    """The summary's time columns: the raw driver, then every variant."""
-    return [RAW, *(variant.name for variant in bench_variants())]
-
-
-def _summary_ratios() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The summary's ratio columns: each variant over its baseline variant (with interval),
-    then each variant with no baseline over the raw driver (median only)."""
-    plain = [(v.name, RAW) for v in bench_variants() if v.baseline is None]
-    return compared_pairs(), plain
-
-
-def _summary_row(timings: Mapping[str, Timing], backend: str, operation: str) -> list[Text]:
-    """One operation: the main rungs' medians, the variants' ratios (see ``_summary_ratios``)."""
-    medians = [timings.get(rung) for rung in _summary_rungs()]
-    with_interval, plain = _summary_ratios()
-    cells = [backend, operation]
-    cells += [format_us(t.interval.median) if t else MISSING for t in medians]
-    for upper, lower in with_interval:
-        ratio = _find_ratio(timings.get(upper), upper, lower)
-        cells.append(format_ratio(ratio) if ratio else MISSING)
-    for upper, lower in plain:
-        ratio = _find_ratio(timings.get(upper), upper, lower)
-        text = MISSING
-        if ratio is not None:
-            text = f"{format_ratio_value(ratio.interval.median)}×"
-            text += "" if ratio.significant else NOT_SIGNIFICANT
-        cells.append(text)
-    return [Text(cell) for cell in cells]
-
-
-def summary_table(report: Report) -> Table:
-    """The data layer in one compact table: what each variant costs per operation, per backend."""
-    table = Table(title="Data layer: median µs per operation", title_justify="left")
-    table.add_column("backend", no_wrap=True)
-    table.add_column("operation", no_wrap=True)
-    for rung in _summary_rungs():
-        table.add_column(f"{rung} µs", justify="right", no_wrap=True)
-    with_interval, plain = _summary_ratios()
-    # The interval is the widest cell: on a narrow terminal it is the one allowed to wrap.
-    for upper, lower in with_interval:
-        table.add_column(f"{upper}/{lower} [95% CI]", justify="right")
-    for upper, lower in plain:
-        table.add_column(f"{upper}/{lower}", justify="right", no_wrap=True)
-    for backend in ordered_backends(t.backend for t in report.timings):
-        timings = select_timings(report, backend, "data")
-        for operation in ordered_operations(t.operation for t in timings):
-            by_rung = {t.rung: t for t in timings if t.operation == operation}
-            table.add_row(*_summary_row(by_rung, backend, operation))
-    return table
-
-
-def gate_status(gates: Sequence[Gate]) -> str:
-    """One line: all gates passed, or which ones failed."""
-    failed = failed_gates(gates)
-    if not failed:
-        return f"Gates: all {len(gates)} passed ✅"
-    names = ", ".join(gate.name for gate in failed)
-    return f"Gates: {len(failed)} of {len(gates)} failed ❌ ({names})"
-
-
-def print_summary(report: Report, console: Console | None = None) -> None:
-    """Print the summary table and the gate status (to stdout unless a console is given)."""
-    console = console or Console()
-    console.print(summary_table(report))
-    failed = bool(failed_gates(report.gates))
-    console.print(Text(gate_status(report.gates), style="bold red" if failed else "green"))

@@ -18,13 +18,16 @@ STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 1200px; margin: 2em auto;
        padding: 0 1em; color: #1f2328; }
 h1, h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .3em; }
-table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; }
-th, td { border: 1px solid #d0d7de; padding: 4px 10px; text-align: right; white-space: nowrap; }
+table { border-collapse: collapse; margin: 1em 0; max-width: 100%; font-size: 14px; }
+th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: right;
+         overflow-wrap: anywhere; }
 th:first-child, td:first-child { text-align: left; }
 tr:nth-child(2n) { background: #f6f8fa; }
 img { max-width: 100%; }
 code { background: #f6f8fa; padding: .1em .3em; border-radius: 4px; }
 """
+"""Tables wrap inside their cells (``overflow-wrap: anywhere``) and never grow past the page:
+a table in a scroll box would hide columns from a reader and from a printout alike."""
 _IMAGE = re.compile(r'<img src="([^"/:]+\.png)"')
 
 

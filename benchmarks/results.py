@@ -103,14 +103,25 @@ class Gate:
     detail: str
 
 
+MET = "met"
+MISSED = "missed"
+NOT_SIGNIFICANT = "not significant"
+NOT_MEASURED = "not measured"
+TARGET_STATUSES = (MET, MISSED, NOT_SIGNIFICANT, NOT_MEASURED)
+"""A target is *met* when the whole 95% interval of its figure lies on the right side of the
+goal, *missed* when the whole interval lies on the wrong side, *not significant* when the
+interval straddles the goal (this run cannot tell), *not measured* when the figure is not in
+this run. A figure that has no interval (a count) is its own interval."""
+
+
 @dataclass
 class Target:
-    """A goal the apps should reach, and by how much this run met or missed it."""
+    """A goal the apps should reach, and whether this run's interval says it did."""
 
     name: str
     goal: str
     measured: str
-    met: bool | None  # None: not measured in this run (e.g. backend not selected)
+    status: str  # one of TARGET_STATUSES
 
 
 @dataclass

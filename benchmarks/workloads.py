@@ -70,6 +70,10 @@ def rows_to_delete(bench: BenchDatabase, count: int) -> list[Any]:
         return list(ids)[-count:]
 
 
+SEED_ROWS = 1000
+"""Rows ``seed_1000`` inserts in one transaction."""
+
+
 def batches_of_1000(bench: BenchDatabase, count: int) -> list[Any]:
     """``count`` lists of 1000 fresh todos."""
-    return [new_todos(bench, 1000) for _ in range(count)]
+    return [new_todos(bench, SEED_ROWS) for _ in range(count)]

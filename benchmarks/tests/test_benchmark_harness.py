@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import core_app
 import orm_app
-from benchmarks import floor
+from benchmarks import cli, floor
 from benchmarks.cli import main as bench_main
 from benchmarks.counting import counting_engine, does_work
 from benchmarks.data_layer import queries_per_operation
 from benchmarks.database import BenchDatabase, bench_database, fresh_url
 from benchmarks.gates import query_count_gate, same_answers_gate
 from benchmarks.registry import OPERATIONS, load_rungs
-from benchmarks.results import Interval, Timing
+from benchmarks.results import Gate, Interval, LoadRun, Timing
 from benchmarks.rungs.raw import driver, statements_for
 from core_app import queries
 from todo_contract.schemas import TodoCreate
@@ -88,12 +89,12 @@ def test_the_same_answers_gate_rejects_an_app_that_answers_differently(tmp_path:
     assert "floor differs from core at step" in gate.detail
 
 
-def _timing(rung: str, queries: float) -> Timing:
+def _timing(rung: str, queries: float, operation: str = "create", layer: str = "data") -> Timing:
     return Timing(
-        layer="data",
+        layer=layer,
         backend="sqlite",
         rung=rung,
-        operation="create",
+        operation=operation,
         unit="us/op",
         operations_per_sample=1,
         samples=[1.0],
@@ -102,11 +103,86 @@ def _timing(rung: str, queries: float) -> Timing:
     )
 
 
-def test_the_query_count_gate_flags_a_rung_that_sends_more_statements_than_core() -> None:
-    flagged = query_count_gate([_timing("core", 1), _timing("orm+expire_on_commit", 2)], "sqlite")
-    assert "data/orm+expire_on_commit/create: 2 vs core 1" in flagged.detail
-    alike = query_count_gate([_timing("core", 1), _timing("orm", 1)], "sqlite")
-    assert alike.detail == "every rung sends as many statements as Core"
+def good_counts() -> list[Timing]:
+    """Counts as the real rungs send them: the knob's extra SELECT and add_all's INSERT per
+    row are declared by their rungs."""
+    return [
+        _timing("raw", 1),
+        _timing("core", 1),
+        _timing("orm", 1),
+        _timing("orm+expire_on_commit", 2),
+        _timing("raw", 1, "seed_1000"),
+        _timing("core", 1, "seed_1000"),
+        _timing("orm", 1000, "seed_1000"),
+        _timing("orm+bulk_insert", 1, "seed_1000"),
+        _timing("orm", 1, "get_one"),
+        _timing("core", 1, "get_one"),
+        _timing("orm+identity_map", 0, "get_one"),
+        _timing("floor", 0, layer="asgi"),
+        _timing("core", 1, layer="asgi"),
+        _timing("orm", 1, layer="asgi"),
+    ]
+
+
+def test_the_query_count_gate_passes_declared_extra_statements_and_fewer_ones() -> None:
+    gate = query_count_gate(good_counts(), "sqlite", load_rungs())
+    assert gate.passed, gate.detail
+    assert "data/orm/seed_1000: 1,000 vs core 1 (declared: add_all" in gate.detail
+    assert "data/orm+expire_on_commit/create: 2 vs orm 1 (declared: expire_on_commit" in (
+        gate.detail
+    )
+    fewer = gate.detail.split("fewer statements than the baseline: ", 1)[1]
+    assert "data/orm+identity_map/get_one: 0 vs orm 1" in fewer
+    assert "data/orm+bulk_insert/seed_1000: 1 vs orm 1,000" in fewer
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        # the ORM sends a second SELECT on get_one: lazy loading, say
+        (_timing("orm", 2, "get_one"), "data/orm/get_one: 2 vs core 1, not declared"),
+        # Core sends more than the driver alone
+        (_timing("core", 2), "data/core/create: 2 vs raw 1, not declared"),
+        # the knob sends two more where it declared one
+        (
+            _timing("orm+expire_on_commit", 3),
+            "data/orm+expire_on_commit/create: 3 vs orm 1, declared at most +1",
+        ),
+        # the Core app's request sends more than its repository does
+        (_timing("core", 2, layer="asgi"), "asgi/core/create: 2 vs core 1 (data layer)"),
+        # the ORM app's request sends more than the Core app's
+        (_timing("orm", 3, layer="asgi"), "asgi/orm/create: 3 vs core 1, not declared"),
+    ],
+)
+def test_the_query_count_gate_fails_a_rung_that_sends_more_than_its_baseline_undeclared(
+    bad: Timing, named: str
+) -> None:
+    timings = [
+        t
+        for t in good_counts()
+        if (t.layer, t.rung, t.operation) != (bad.layer, bad.rung, bad.operation)
+    ]
+    gate = query_count_gate([*timings, bad], "sqlite", load_rungs())
+    assert not gate.passed
+    assert named in gate.detail
+    assert gate.detail.startswith("more statements than the baseline: ")
+
+
+def test_a_failing_gate_makes_the_benchmark_exit_non_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run still writes its report (to show what failed), then exits 1."""
+    failing = query_count_gate([_timing("core", 1), _timing("orm", 2)], "sqlite", load_rungs())
+    assert not failing.passed
+
+    def measured(*_: object) -> tuple[list[Gate], list[Timing], list[LoadRun], list[Any], str]:
+        return [Gate("same answers (sqlite)", True, "alike"), failing], [], [], [], "sqlite 3"
+
+    monkeypatch.setattr(cli, "measure_backend", measured)
+    code = cli.main(["--layers", "data", "--no-counts", "--output", str(tmp_path)])
+    assert code == 1
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "query counts (sqlite) | FAILED" in markdown
 
 
 @pytest.mark.slow

@@ -15,7 +15,8 @@ import pytest
 from rich.console import Console
 
 from benchmarks.charts import ladder_title, load_series, load_title, write_charts
-from benchmarks.report import format_us, print_summary, render_markdown, write_report
+from benchmarks.formatting import format_count, format_us
+from benchmarks.report import render_markdown, write_report
 from benchmarks.results import (
     SCHEMA_VERSION,
     Gate,
@@ -26,6 +27,7 @@ from benchmarks.results import (
     Target,
     Timing,
 )
+from benchmarks.terminal import WIDTH, print_summary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IMAGE_LINK = re.compile(r"!\[([^\]]*)\]\(([^)]+)\)")
@@ -140,14 +142,21 @@ def sample_report() -> Report:
                 "parts": [
                     {"name": "Session setup", "us": 9.5, "source": "cProfile"},
                     {"name": "row to object", "us": 8.2, "source": "orm+columns"},
+                    {
+                        "name": "pydantic validation",
+                        "us": -2.0,
+                        "source": "cProfile",
+                        "note": "core spends 2 µs more here than orm",
+                    },
                 ],
-                "unexplained_us": 6.1,
+                "unexplained_us": 8.1,
             }
         ],
         targets=[
-            Target("orm/core on get_one", "≤ 2.5×", "2.11×", True),
-            Target("orm/core on list_20", "≤ 3×", "19.9×", False),
-            Target("orm/core on postgresql", "≤ 2×", "not measured", None),
+            Target("orm/core on get_one", "≤ 2.5×", "2.11×", "met"),
+            Target("orm/core on list_20", "≤ 3×", "19.9×", "missed"),
+            Target("orm/core on list_1000", "≤ 3×", "2.90 [2.50–3.40]", "not significant"),
+            Target("orm/core on postgresql", "≤ 2×", "not measured", "not measured"),
         ],
         conclusions=["The ORM costs 24 µs per single-row read.", "expire_on_commit is free."],
     )
@@ -201,17 +210,31 @@ def test_report_md_has_every_section_in_order(written: Written) -> None:
     headings = [line for line in markdown.splitlines() if line.startswith("#")]
     assert headings == [
         "# ORM vs SQL: benchmark report",
-        "## How to read this",
-        "## Environment",
+        "## The answer",
+        "## Targets",
         "## Gates",
         "## Data layer on sqlite",
         "## Whole app in process (ASGI) on sqlite",
         "## Over the wire on sqlite",
         "## Where the time goes",
         "### sqlite · get_one: orm − core = 23.8 µs",
-        "## Targets",
-        "## Conclusions",
+        "## Conclusions in detail",
+        "## Method",
+        "## Environment",
     ]
+
+
+def test_the_answer_comes_first_with_its_terms_defined(written: Written) -> None:
+    answer = written.markdown.split("## The answer", 1)[1].split("\n## ", 1)[0]
+    assert "**A gate FAILED (same query counts)" in answer
+    assert "in process" in answer and "µs more than through the core app" in answer
+    for term in ("*layer*", "*rung*", "*floor*", "*ratio*", "*interval*"):
+        assert term in answer
+
+
+def test_no_emoji_marks_anywhere_in_the_report(written: Written) -> None:
+    for mark in ("✅", "❌", "⚠"):
+        assert mark not in written.markdown
 
 
 def test_environment_flattens_nested_dicts_and_lists_settings(
@@ -228,13 +251,16 @@ def test_each_operation_shows_every_rung_as_median_and_interval_in_ladder_order(
 ) -> None:
     markdown = written.markdown
     data = "## Data layer on sqlite"
-    header = "| µs per operation | raw | core | orm | orm+expire_on_commit |"
+    header = "| µs per operation | raw | core | orm |"
     assert header in markdown.split(data, 1)[1]
     assert row_of(markdown, data, "get_one") == (
-        "| get_one | 8.10 [7.94–8.26] | 21.4 [21.0–21.8] | 45.2 [44.3–46.1] | 44.9 [44.0–45.8] |"
+        "| get_one | 8.10 [7.94–8.26] | 21.4 [21.0–21.8] | 45.2 [44.3–46.1] |"
     )
     assert row_of(markdown, data, "list_20").startswith("| list_20 | 31.0 [30.4–31.6] |")
-    assert "| 1,230 [1,210–1,260] |" in row_of(markdown, data, "list_20")
+    assert row_of(markdown, data, "list_20").endswith("| 1,230 [1,210–1,260] |")
+    knobs = "The knobs on orm, each against orm as shipped:"
+    assert "| µs per operation | orm | orm+expire_on_commit |" in markdown.split(knobs, 1)[1]
+    assert row_of(markdown, knobs, "get_one") == "| get_one | 45.2 [44.3–46.1] | 44.9 [44.0–45.8] |"
     asgi = "## Whole app in process (ASGI)"
     assert "| µs per operation | floor | core | orm |" in markdown.split(asgi, 1)[1]
 
@@ -245,12 +271,15 @@ def test_a_ratio_whose_interval_includes_one_is_marked_not_significant(
     markdown = written.markdown
     data = "## Data layer on sqlite"
     ratios = markdown.split(data, 1)[1]
-    assert "| ratio | core/raw | orm/core | orm+expire_on_commit/orm |" in ratios
-    assert row_of(ratios, "Ratios:", "get_one") == (
-        "| get_one | 2.64× [2.50–2.80] | 2.11× [2.00–2.20] | 0.99× [0.97–1.02] n.s. |"
+    assert "| ratio | core/raw | orm/core |" in ratios
+    assert (
+        row_of(ratios, "Ratios:", "get_one")
+        == "| get_one | 2.64× [2.50–2.80] | 2.11× [2.00–2.20] |"
     )
-    assert row_of(ratios, "Ratios:", "list_20").endswith("| 0.19× [0.18–0.20] |")
-    assert markdown.count("n.s.") == 2  # the one ratio, and the explanation of the mark
+    knobs = ratios.split("The knobs on orm", 1)[1]
+    assert row_of(knobs, "Ratios:", "get_one") == "| get_one | 0.99× [0.97–1.02] n.s. |"
+    assert row_of(knobs, "Ratios:", "list_20") == "| list_20 | 0.19× [0.18–0.20] |"
+    assert markdown.count("n.s.") == 3  # the one ratio, its definition and the method's
 
 
 def test_a_query_count_that_differs_from_core_is_flagged(
@@ -259,8 +288,10 @@ def test_a_query_count_that_differs_from_core_is_flagged(
     markdown = written.markdown
     queries = markdown.split("## Data layer on sqlite", 1)[1]
     heading = "SQL statements sent per operation:"
-    assert row_of(queries, heading, "get_one") == "| get_one | 1 | 1 | 1 | 1 |"
-    assert row_of(queries, heading, "list_20") == "| list_20 | 1 | 1 | 1 | 3 ⚠ |"
+    assert row_of(queries, heading, "get_one") == "| get_one | 1 | 1 | 1 |"
+    knobs = queries.split("The knobs on orm", 1)[1]
+    assert row_of(knobs, heading, "get_one") == "| get_one | 1 | 1 |"
+    assert row_of(knobs, heading, "list_20") == "| list_20 | 1 | 3 (+2 vs orm) |"
     asgi = markdown.split("## Whole app in process (ASGI) on sqlite", 1)[1]
     assert row_of(asgi, heading, "get_one") == "| get_one | — | 1 | 1 |"
 
@@ -270,8 +301,8 @@ def test_a_failing_gate_is_named_and_its_apps_figures_said_to_be_withheld(
 ) -> None:
     markdown = written.markdown
     gates = markdown.split("## Gates", 1)[1]
-    assert "| same responses | ✅ | orm and core answer identically |" in gates
-    assert "| same query counts | ❌ | orm sends 3 statements for list_20, core 1 |" in gates
+    assert "| same responses | passed | orm and core answer identically |" in gates
+    assert "| same query counts | FAILED | orm sends 3 statements for list_20, core 1 |" in gates
     bold = "**Failed: same query counts. Figures of the failing app are not reported.**"
     assert bold in gates
 
@@ -294,23 +325,36 @@ def test_the_breakdown_gives_each_parts_share_and_the_explained_fraction(
     where = markdown.split("## Where the time goes", 1)[1]
     assert "| Session setup | 9.50 | 40% | cProfile |" in where
     assert "| row to object | 8.20 | 34% | orm+columns |" in where
-    assert "explained: 74% of the gap; unexplained: 6.10 µs" in where
+    assert "the parts sum to 66% of the gap; unexplained: 8.10 µs" in where
+
+
+def test_a_negative_part_of_the_breakdown_is_an_offset_said_in_words(written: Written) -> None:
+    where = written.markdown.split("## Where the time goes", 1)[1].split("\n## ", 1)[0]
+    assert "| pydantic validation | -2.00 | offsets 8% (see below) | cProfile |" in where
+    assert "- pydantic validation: core spends 2 µs more here than orm." in where
+    shares = [line.split(" | ")[2] for line in where.splitlines() if line.startswith("| ")]
+    assert not [cell for cell in shares if cell.startswith(("-", "−"))]
 
 
 def test_targets_show_met_missed_and_not_measured(written: Written) -> None:
     markdown = written.markdown
     targets = markdown.split("## Targets", 1)[1]
-    assert "| orm/core on get_one | ≤ 2.5× | 2.11× | ✅ |" in targets
-    assert "| orm/core on list_20 | ≤ 3× | 19.9× | ❌ |" in targets
-    assert "| orm/core on postgresql | ≤ 2× | not measured | — |" in targets
+    assert "| orm/core on get_one | ≤ 2.5× | 2.11× | met |" in targets
+    assert "| orm/core on list_20 | ≤ 3× | 19.9× | missed |" in targets
+    assert "| orm/core on list_1000 | ≤ 3× | 2.90 [2.50–3.40] | not significant |" in targets
+    assert "| orm/core on postgresql | ≤ 2× | not measured | not measured |" in targets
+    assert "In all: 1 met, 1 missed, 1 not significant, 1 not measured." in targets
 
 
-def test_conclusions_end_the_report_as_bullets(written: Written) -> None:
+def test_conclusions_follow_the_figures_and_method_and_environment_end_it(
+    written: Written,
+) -> None:
     markdown = written.markdown
-    assert markdown.endswith(
-        "## Conclusions\n\n- The ORM costs 24 µs per single-row read.\n"
-        "- expire_on_commit is free.\n"
-    )
+    assert (
+        "## Conclusions in detail\n\n- The ORM costs 24 µs per single-row read.\n"
+        "- expire_on_commit is free.\n\n## Method\n"
+    ) in markdown
+    assert markdown.index("## Environment") > markdown.index("## Method")
 
 
 def test_every_chart_is_linked_at_the_end_of_its_section_and_is_a_png(written: Written) -> None:
@@ -371,12 +415,61 @@ def test_microseconds_are_shown_to_three_significant_figures(value: float, expec
     assert format_us(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1000.0, "1,000"), (1.0, "1"), (0.0, "0"), (2.5, "2.5"), (1 / 3, "0.333")],
+)
+def test_counts_are_integers_never_in_scientific_notation(value: float, expected: str) -> None:
+    assert format_count(value) == expected
+
+
+def summary_text(report: Report, width: int = WIDTH) -> str:
+    console = Console(record=True, width=width, color_system=None)
+    print_summary(report, console, Path("reports/latest"))
+    return console.export_text()
+
+
 def test_print_summary_shows_each_operation_its_ratios_and_the_gate_status() -> None:
-    console = Console(record=True, width=120)
-    print_summary(sample_report(), console)
-    text = console.export_text()
+    text = summary_text(sample_report())
     get_one = next(line for line in text.splitlines() if "get_one" in line)
-    assert re.search(r"sqlite\s+│ get_one\s+│\s+8\.10 │\s+21\.4 │\s+45\.2 │", get_one)
+    assert re.search(r"│ get_one\s+│\s+8\.10 │\s+21\.4 │\s+45\.2 │", get_one)
     assert "2.11× [2.00–2.20]" in get_one and "2.64×" in get_one
     assert "list_20" in text and "19.90× [18.70–21.00]" in text
-    assert "Gates: 1 of 2 failed ❌ (same query counts)" in text
+    assert "Gates: 1 of 2 FAILED (same query counts)" in text
+
+
+def test_the_summary_fits_100_columns_with_every_cell_whole() -> None:
+    report = sample_report()
+    widest = ratio("orm", "core", 1234.5, 0.99, 2345.67)  # "1234.50× [0.99–2345.67] n.s."
+    report.timings = [
+        dataclasses.replace(t, ratios=[widest])
+        if (t.rung, t.operation) == ("orm", "list_20")
+        else t
+        for t in report.timings
+    ]
+    text = summary_text(report)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= WIDTH
+    table = [line for line in lines if line.startswith(("│", "┃"))]
+    rows = [line for line in table if "│ " in line and ("get_one" in line or "list_20" in line)]
+    assert len(rows) == 2  # one line per operation: no cell wrapped onto a second line
+    assert "1234.50× [0.99–2345.67] n.s." in text  # the interval column is whole
+    assert "…" not in text
+    header = [line for line in table if line.startswith("┃")]
+    assert len(header) == 1 and "orm/core [95% CI]" in header[0]
+
+
+def test_the_summary_ends_with_the_answer_and_where_the_report_is() -> None:
+    lines = summary_text(sample_report()).splitlines()
+    assert lines[-1].startswith("Report: reports/latest/report.html")
+    answer = "\n".join(lines[lines.index("The answer") :])
+    assert "µs more than through the core app" in answer
+
+
+def test_all_gates_passed_is_never_printed_without_the_missed_targets() -> None:
+    report = sample_report()
+    report.gates = [dataclasses.replace(gate, passed=True) for gate in report.gates]
+    text = summary_text(report)
+    status = " ".join(text[text.index("Gates:") : text.index("The answer")].split())
+    assert status.startswith("Gates: all 2 passed")
+    assert "1 missed" in status and "1 not significant" in status

@@ -1,0 +1,221 @@
+"""Targets judged on intervals, the conclusions that cite them, and *The answer*.
+
+Every figure here is made up for the test; what is checked is that the verdict and the
+targets say what those figures say, and nothing the run did not measure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from benchmarks.results import Interval, LoadRun, Ratio, Report, Timing
+from benchmarks.targets import check_targets, conclusions, judge, wire_target_name
+from benchmarks.tests.test_benchmark_report import sample_report
+from benchmarks.verdict import MAX_SENTENCES, the_answer
+
+
+@pytest.mark.parametrize(
+    ("interval", "status"),
+    [
+        (Interval(0.90, 0.85, 0.95), "met"),
+        (Interval(0.70, 0.60, 0.79), "missed"),
+        # the issue's example: a median below the goal with an interval reaching far above it
+        (Interval(0.77, 0.60, 2.22), "not significant"),
+        # and a median above the goal whose interval reaches below it
+        (Interval(0.98, 0.41, 1.42), "not significant"),
+        (Interval(0.80, 0.80, 0.80), "met"),
+    ],
+)
+def test_a_target_at_least_is_judged_on_the_whole_interval(interval: Interval, status: str) -> None:
+    assert judge(interval, at_least=0.8) == status
+
+
+def test_a_target_at_most_is_judged_on_the_whole_interval() -> None:
+    assert judge(Interval(1.9, 1.8, 1.99), at_most=2.0) == "met"
+    assert judge(Interval(4.99, 4.85, 5.2), at_most=2.0) == "missed"
+    assert judge(Interval(1.9, 1.5, 2.4), at_most=2.0) == "not significant"
+    with pytest.raises(ValueError):
+        judge(Interval(1, 1, 1))
+
+
+def wire_run(app: str, endpoint: str, ratio: Ratio | None) -> LoadRun:
+    return LoadRun(
+        backend="sqlite",
+        app=app,
+        endpoint=endpoint,
+        concurrency=16,
+        generator="wrk",
+        duration_s=1.0,
+        requests=500,
+        requests_per_s=500.0,
+        latency_ms={"p50": 30.0, "p90": 35.0, "p99": 40.0, "max": 50.0},
+        errors=0,
+        timeouts=0,
+        ratios=[] if ratio is None else [ratio],
+    )
+
+
+def test_the_targets_table_and_the_conclusions_say_the_same() -> None:
+    """Before: "list_20 c16: 0.77 [0.60–2.22] missed" beside "no significant difference".
+    Now both say not significant, from the same interval."""
+    straddling = Ratio("orm", "core", Interval(0.77, 0.60, 2.22), significant=False)
+    missed = Ratio("orm", "core", Interval(0.55, 0.50, 0.62), significant=True)
+    load = [
+        wire_run("core", "list_20", None),
+        wire_run("orm", "list_20", straddling),
+        wire_run("core", "count", None),
+        wire_run("orm", "count", missed),
+    ]
+    targets = {t.name: t for t in check_targets([], load)}
+    list_20 = targets[wire_target_name("orm", "core", "list_20", "sqlite")]
+    count = targets[wire_target_name("orm", "core", "count", "sqlite")]
+    assert (list_20.measured, list_20.status) == ("0.77 [0.60–2.22]", "not significant")
+    assert count.status == "missed"
+    timing = sample_report().timings[0]  # conclusions need a backend with timings
+    lines = conclusions([timing], load)
+    line_20 = next(line for line in lines if "list_20 at c16" in line)
+    assert "no significant difference" in line_20 and "is not significant" in line_20
+    line_count = next(line for line in lines if "count at c16" in line)
+    assert "0.55 [0.50–0.62]" in line_count and "is missed" in line_count
+
+
+def test_an_unusable_cell_is_no_target_and_no_conclusion(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import validity
+
+    ratio = Ratio("orm", "core", Interval(0.9, 0.85, 0.95), significant=True)
+    load = [wire_run("core", "list_20", None), wire_run("orm", "list_20", ratio)]
+    monkeypatch.setattr(validity, "usable", lambda run: run.app != "orm")
+    assert wire_target_name("orm", "core", "list_20", "sqlite") not in {
+        t.name for t in check_targets([], load)
+    }
+    assert not [line for line in conclusions(sample_report().timings, load) if "wire" in line]
+
+
+def paired_timing(layer: str, rung: str, operation: str, samples: list[float]) -> Timing:
+    ordered = sorted(samples)
+    middle = ordered[len(ordered) // 2]
+    return Timing(
+        layer, "sqlite", rung, operation, "us/op", 10, samples,
+        Interval(middle, ordered[0], ordered[-1]), 1,
+    )  # fmt: skip
+
+
+def ratio_of(numerator: str, denominator: str, median: float, low: float, high: float) -> Ratio:
+    return Ratio(numerator, denominator, Interval(median, low, high), not low <= 1.0 <= high)
+
+
+def full_report(scale: float = 1.0) -> Report:
+    """Every figure the answer is written from, times ``scale``."""
+
+    def t(layer: str, rung: str, operation: str, base: float, *ratios: Ratio) -> Timing:
+        samples = [base * scale * f for f in (0.98, 1.0, 1.02, 0.99, 1.01)]
+        timing = paired_timing(layer, rung, operation, samples)
+        return dataclasses.replace(timing, ratios=list(ratios))
+
+    timings = [
+        t("data", "raw", "list_20", 100),
+        t("data", "core", "list_20", 300),
+        t("data", "orm", "list_20", 600, ratio_of("orm", "core", 2.0, 1.9, 2.1)),
+        t("data", "raw", "list_1000", 5000),
+        t("data", "core", "list_1000", 10300),
+        t("data", "orm", "list_1000", 20400, ratio_of("orm", "core", 1.98, 1.9, 2.05)),
+        t(
+            "data",
+            "orm+columns",
+            "list_1000",
+            15000,
+            ratio_of("orm+columns", "orm", 0.74, 0.7, 0.78),
+        ),
+        t("data", "core", "create", 250),
+        t("data", "orm", "create", 650, ratio_of("orm", "core", 2.6 * scale, 2.4, 2.8)),
+        t(
+            "data",
+            "orm+expire_on_commit",
+            "create",
+            1300,
+            ratio_of("orm+expire_on_commit", "orm", 2.0, 1.9, 2.1),
+        ),
+        t("data", "core", "seed_1000", 18000),
+        t("data", "orm", "seed_1000", 94000, ratio_of("orm", "core", 5.2, 5.0, 5.5)),
+        t(
+            "data",
+            "orm+bulk_insert",
+            "seed_1000",
+            25000,
+            ratio_of("orm+bulk_insert", "orm", 0.27, 0.26, 0.28),
+        ),
+        t(
+            "data",
+            "orm+yield_per",
+            "list_1000",
+            20300,
+            ratio_of("orm+yield_per", "orm", 0.99, 0.95, 1.03),
+        ),
+        t("asgi", "floor", "get_one", 800),
+        t("asgi", "core", "get_one", 1900, ratio_of("core", "floor", 2.36, 2.27, 2.53)),
+        t("asgi", "orm", "get_one", 2400, ratio_of("orm", "core", 1.26, 1.17, 1.41)),
+    ]
+    report = sample_report()
+    report.timings = timings
+    report.gates = [dataclasses.replace(g, passed=True) for g in report.gates]
+    report.load = [
+        dataclasses.replace(wire_run("core", "get_one", None), concurrency=1),
+        dataclasses.replace(
+            wire_run("orm", "get_one", ratio_of("orm", "core", 0.84, 0.80, 0.88)), concurrency=1
+        ),
+    ]
+    return report
+
+
+def test_the_answer_states_every_measured_figure_with_its_interval() -> None:
+    answer = the_answer(full_report())
+    assert 1 <= len(answer) <= MAX_SENTENCES
+    text = "\n".join(answer)
+    assert "a get_one request through the orm app costs 500 [" in text  # 2400 − 1900
+    assert "1.26× [1.17–1.41] its time" in text
+    assert "Over HTTP (uvicorn, 1 connection), the orm app serves 0.84× [0.80–0.88]" in text
+    # per row: (20400 − 600 − (10300 − 300)) / 980 = 10.0 µs over core's 10,000 / 980
+    assert re.search(r"the orm adds 10\.0 \[[\d.]+–[\d.]+\] µs at the data layer", text)
+    assert "core's 10.2 [" in text and "lists of 20 and 1,000 rows" in text
+    assert "2.60× [2.40–2.80] to create a todo" in text
+    assert "5.20× [5.00–5.50] core's time to insert 1,000 rows" in text
+    assert "insert(Todo) with a list of dicts instead of add_all takes 0.27× [0.26–0.28]" in text
+    assert "yield_per=100 makes no significant difference" in text
+    assert "takes 800 [" in text and "of the core app's request" in text
+    assert answer[-1].startswith("Recommendation: keep the orm for ordinary endpoints")
+    assert "select columns rather than objects for long lists" in answer[-1]
+    assert "write in bulk with insert(Todo)" in answer[-1]
+    assert "expire_on_commit=False" in answer[-1]
+    assert all(sentence.endswith(".") for sentence in answer)
+
+
+def test_the_answer_is_written_from_the_figures_not_by_hand() -> None:
+    assert the_answer(full_report(1.0)) != the_answer(full_report(2.0))
+    assert "costs 1,000 [" in "\n".join(the_answer(full_report(2.0)))  # 2 × (2400 − 1900)
+
+
+def test_a_figure_not_measured_leaves_its_sentence_out() -> None:
+    report = full_report()
+    report.load = []
+    report.timings = [t for t in report.timings if t.operation not in ("list_1000", "seed_1000")]
+    text = "\n".join(the_answer(report))
+    assert "Over HTTP" not in text
+    assert "Per row" not in text
+    assert "insert 1,000 rows" not in text
+    assert "1.26× [1.17–1.41]" in text  # what was measured is still said
+    report.timings = []
+    assert the_answer(report) == []
+
+
+def test_a_negative_part_of_a_gap_carries_what_it_offsets() -> None:
+    from benchmarks.breakdown import ladder_part, profile_part
+
+    negative = profile_part("pydantic validation", -2.0, "orm", "core")
+    assert negative["note"].startswith("core spends 2 µs more here than orm")
+    assert "note" not in profile_part("pydantic validation", 2.0, "orm", "core")
+    wire = ladder_part("HTTP server", -249.0, "measured separately")
+    assert wire["note"] == "measured separately"
+    assert "note" not in ladder_part("HTTP server", 10.0, "measured separately")

@@ -1,0 +1,28 @@
+"""Which over-the-wire cells may become figures: one rule, asked everywhere.
+
+A load run whose window held responses other than the operation's expected status measured
+something else (a DELETE answered by 404s is not a DELETE): it must never become a ratio, a
+target, a conclusion, a sentence of the verdict or a part of the breakdown. Every reader of
+``Report.load`` that draws a figure from a run asks ``usable(run)`` first, so that the day the
+load runs carry their own validity flag, this function is the only place that reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from benchmarks.results import LoadRun
+
+
+def usable(run: LoadRun) -> bool:
+    """True when ``run`` may be turned into figures (see the module's docstring).
+
+    Today every run is: no load run records unexpected statuses apart from its errors yet.
+    """
+    invalid = getattr(run, "invalid", False)
+    return not invalid
+
+
+def usable_runs(runs: Iterable[LoadRun]) -> list[LoadRun]:
+    """The runs that may be turned into figures, in their order."""
+    return [run for run in runs if usable(run)]

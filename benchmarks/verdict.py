@@ -1,0 +1,364 @@
+"""*The answer*: what the ORM costs a FastAPI developer, in at most eight sentences.
+
+The report and the terminal open (or end) with these sentences, so a reader gets the verdict
+before the ladder. Every sentence is written from this run's figures, each with its 95%
+interval: a sentence whose figures were not measured in this run (a layer left out, an
+operation not in the profile, an over-the-wire cell that is not ``usable``) is left out,
+never filled with a number from elsewhere. Differences in µs are medians of *per-repeat*
+differences (both sides measured in the same repeat), bootstrapped like the ratios.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from benchmarks.charts import ordered_backends
+from benchmarks.formatting import (
+    format_count,
+    format_interval_us,
+    format_percent_interval,
+    format_ratio_interval,
+)
+from benchmarks.ladder import FLOOR, compared_pairs, knob_of, reference
+from benchmarks.results import Interval, LoadRun, Ratio, Report, Timing
+from benchmarks.stats import bootstrap_median_interval
+from benchmarks.validity import usable_runs
+from benchmarks.workloads import LIST_20, LIST_1000, SEED_ROWS
+
+MAX_SENTENCES = 8
+SHORT_LIST, LONG_LIST = LIST_20.limit, LIST_1000.limit
+KNOB_WORDS = {
+    "expire_on_commit": "expire_on_commit=True (the Session's default)",
+    "columns": "selecting columns instead of Todo objects",
+    "identity_map": "answering from the identity map",
+    "bulk_insert": "insert(Todo) with a list of dicts instead of add_all",
+    "yield_per": "yield_per=100",
+}
+"""How the answer names each ORM knob rung (``orm+<knob>``); an unknown knob keeps its name."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """This run's timings on one backend, found by (layer, rung, operation)."""
+
+    backend: str
+    timings: dict[tuple[str, str, str], Timing]
+    load: list[LoadRun]
+
+    @classmethod
+    def of(cls, report: Report, backend: str) -> Figures:
+        timings = {
+            (t.layer, t.rung, t.operation): t for t in report.timings if t.backend == backend
+        }
+        load = [run for run in usable_runs(report.load) if run.backend == backend]
+        return cls(backend, timings, load)
+
+    def timing(self, layer: str, rung: str, operation: str) -> Timing | None:
+        return self.timings.get((layer, rung, operation))
+
+    def ratio(self, layer: str, rung: str, operation: str, denominator: str) -> Ratio | None:
+        timing = self.timing(layer, rung, operation)
+        if timing is None:
+            return None
+        return next((r for r in timing.ratios if r.denominator == denominator), None)
+
+
+def paired(values: Sequence[Sequence[float]], combine: Callable[..., float]) -> Interval | None:
+    """The bootstrapped median of ``combine(*repeat)`` over repeats measured together.
+
+    None when the series do not pair (different numbers of repeats): then the figure is not
+    stated rather than computed from unpaired medians.
+    """
+    if not values or len({len(series) for series in values}) != 1 or not values[0]:
+        return None
+    per_repeat = [float(combine(*repeat)) for repeat in zip(*values, strict=True)]
+    return bootstrap_median_interval(per_repeat)
+
+
+def difference(upper: Timing, lower: Timing) -> Interval | None:
+    """``upper − lower`` in µs, per repeat (both measured interleaved in the same repeat)."""
+    return paired([upper.samples, lower.samples], lambda a, b: a - b)
+
+
+def _excludes_zero(interval: Interval) -> bool:
+    return interval.low > 0 or interval.high < 0
+
+
+def per_request(figures: Figures, upper: str, lower: str) -> tuple[str, Interval] | None:
+    """The whole request in process: (operation, upper − lower in µs) on the first of get_one
+    and list_20 that was measured."""
+    for operation in ("get_one", "list_20"):
+        a, b = figures.timing("asgi", upper, operation), figures.timing("asgi", lower, operation)
+        if a and b and (gap := difference(a, b)) is not None:
+            return operation, gap
+    return None
+
+
+def sentence_in_process(figures: Figures, upper: str, lower: str) -> str | None:
+    found = per_request(figures, upper, lower)
+    if found is None:
+        return None
+    operation, gap = found
+    ratio = figures.ratio("asgi", upper, operation, lower)
+    if ratio is None:
+        return None
+    where = f"On {figures.backend}, in process (the whole FastAPI app called directly)"
+    if not ratio.significant:
+        return (
+            f"{where}, a {operation} request through the {upper} app is not significantly "
+            f"slower than through the {lower} app: {format_ratio_interval(ratio.interval)} "
+            f"its time, {format_interval_us(gap)} µs more."
+        )
+    return (
+        f"{where}, a {operation} request through the {upper} app costs "
+        f"{format_interval_us(gap)} µs more than through the {lower} app, "
+        f"{format_ratio_interval(ratio.interval)} its time."
+    )
+
+
+def _first_wire(figures: Figures, app: str, operation: str) -> LoadRun | None:
+    runs = [r for r in figures.load if r.app == app and r.endpoint == operation]
+    return min(runs, key=lambda r: r.concurrency, default=None)
+
+
+def sentence_over_http(figures: Figures, upper: str, lower: str) -> str | None:
+    for operation in ("get_one", "list_20"):
+        run = _first_wire(figures, upper, operation)
+        ratio = (
+            None if run is None else next((r for r in run.ratios if r.denominator == lower), None)
+        )
+        if run is None or ratio is None:
+            continue
+        where = f"Over HTTP (uvicorn, {run.concurrency} connection"
+        where += "s)" if run.concurrency != 1 else ")"
+        if not ratio.significant:
+            return (
+                f"{where}, the difference on {operation} is not significant: the {upper} app "
+                f"serves {format_ratio_interval(ratio.interval)} the {lower} app's requests "
+                "per second."
+            )
+        return (
+            f"{where}, the {upper} app serves {format_ratio_interval(ratio.interval)} the "
+            f"{lower} app's requests per second on {operation}."
+        )
+    return None
+
+
+def per_row(figures: Figures, rung: str) -> Interval | None:
+    """µs per row at the data layer: the slope between list_20 and list_1000, per repeat."""
+    short = figures.timing("data", rung, "list_20")
+    long = figures.timing("data", rung, "list_1000")
+    if short is None or long is None:
+        return None
+    rows = LONG_LIST - SHORT_LIST
+    return paired([long.samples, short.samples], lambda a, b: (a - b) / rows)
+
+
+def sentence_per_row(figures: Figures, upper: str, lower: str) -> str | None:
+    slopes = [
+        figures.timing("data", rung, operation)
+        for rung in (upper, lower)
+        for operation in ("list_20", "list_1000")
+    ]
+    if any(t is None for t in slopes):
+        return None
+    a20, a1000, b20, b1000 = (t.samples for t in slopes if t is not None)
+    rows = LONG_LIST - SHORT_LIST
+    extra = paired([a1000, a20, b1000, b20], lambda w, x, y, z: ((w - x) - (y - z)) / rows)
+    base = per_row(figures, lower)
+    if extra is None or base is None:
+        return None
+    source = (
+        f"the slope between lists of {SHORT_LIST} and {LONG_LIST:,} rows, the two sizes "
+        "this run measured"
+    )
+    if not _excludes_zero(extra):
+        return (
+            f"Per row returned, the {upper} adds no significant time at the data layer "
+            f"({format_interval_us(extra)} µs per row over {lower}'s "
+            f"{format_interval_us(base)}; {source})."
+        )
+    return (
+        f"Per row returned, the {upper} adds {format_interval_us(extra)} µs at the data layer "
+        f"to {lower}'s {format_interval_us(base)} µs per row ({source})."
+    )
+
+
+def sentence_writes(figures: Figures, upper: str, lower: str) -> str | None:
+    parts = []
+    for operation, words in (("create", "to create a todo"), ("update", "to update one")):
+        ratio = figures.ratio("data", upper, operation, lower)
+        if ratio is not None:
+            parts.append(f"{format_ratio_interval(ratio.interval)} {words}")
+    seed = figures.ratio("data", upper, "seed_1000", lower)
+    if not parts and seed is None:
+        return None
+    text = f"On writes, the {upper}'s data layer takes "
+    if parts:
+        text += f"{' and '.join(parts)} against {lower}'s time"
+        if seed is not None:
+            text += ", and "
+    if seed is not None:
+        text += (
+            f"{format_ratio_interval(seed.interval)} {lower}'s time to insert "
+            f"{format_count(SEED_ROWS)} rows in one transaction (add_all against one "
+            "executemany)"
+        )
+    return text + "."
+
+
+def _log_distance(ratio: Ratio) -> float:
+    return abs(math.log(ratio.interval.median)) if ratio.interval.median > 0 else 0.0
+
+
+def knob_effects(figures: Figures, orm: str) -> tuple[list[str], list[str]]:
+    """(the knobs that change the time, in words with their ratio; the knobs that do not)."""
+    knobs = sorted(
+        {rung for (layer, rung, _) in figures.timings if layer == "data" and knob_of(rung)},
+    )
+    significant, insignificant = [], []
+    for knob in knobs:
+        if knob_of(knob) != orm:
+            continue
+        ratios = [
+            (ratio, operation)
+            for (layer, rung, operation), timing in figures.timings.items()
+            if layer == "data" and rung == knob
+            for ratio in timing.ratios
+            if ratio.denominator == orm
+        ]
+        name = KNOB_WORDS.get(knob.partition("+")[2], knob)
+        shown = [(r, op) for r, op in ratios if r.significant]
+        if not shown:
+            if ratios:
+                insignificant.append(name)
+            continue
+        shown.sort(key=lambda item: -_log_distance(item[0]))
+        top, top_op = shown[0]
+        text = f"{name} takes {format_ratio_interval(top.interval)} the time on {top_op}"
+        other_side = [
+            (r, op) for r, op in shown[1:] if (r.interval.median > 1) != (top.interval.median > 1)
+        ]
+        if other_side:
+            r, op = other_side[0]
+            text += f" but {format_ratio_interval(r.interval)} on {op}"
+        significant.append((_log_distance(top), text))
+    ordered = [text for _, text in sorted(significant, key=lambda item: -item[0])]
+    return ordered, insignificant
+
+
+def sentence_knobs(figures: Figures, orm: str) -> str | None:
+    changes, none = knob_effects(figures, orm)
+    if not changes and not none:
+        return None
+    text = f"Of the ORM knobs (each a rung measured against the {orm} as shipped), "
+    if changes:
+        text += "; ".join(changes)
+        if none:
+            text += "; "
+    if none:
+        verb = "makes" if len(none) == 1 else "make"
+        text += f"{' and '.join(none)} {verb} no significant difference"
+    return text + "."
+
+
+def sentence_floor(figures: Figures, app: str) -> str | None:
+    for operation in ("get_one", "list_20"):
+        floor = figures.timing("asgi", FLOOR, operation)
+        ratio = figures.ratio("asgi", app, operation, FLOOR)
+        if floor is None or ratio is None:
+            continue
+        interval = ratio.interval
+        share = Interval(1 / interval.median, 1 / interval.high, 1 / interval.low)
+        return (
+            f"The framework itself (the floor: the same FastAPI routes and models with no "
+            f"database) takes {format_interval_us(floor.interval)} µs per {operation} "
+            f"request in process, {format_percent_interval(share)} of the {app} app's request."
+        )
+    return None
+
+
+def sentence_recommendation(figures: Figures, upper: str, lower: str) -> str | None:
+    found = per_request(figures, upper, lower)
+    if found is None:
+        return None
+    operation, gap = found
+    ratio = figures.ratio("asgi", upper, operation, lower)
+    if ratio is None:
+        return None
+    interval = ratio.interval
+    if not ratio.significant and interval.high <= 1.25:
+        text = (
+            f"Recommendation: use the {upper}; here it makes no significant difference per request"
+        )
+    elif not ratio.significant:
+        text = (
+            f"Recommendation: this run cannot tell the {upper}'s cost per request from noise "
+            f"({format_ratio_interval(interval)}), so rerun the default profile on a quiet "
+            "machine before choosing by it"
+        )
+    elif interval.high <= 1.5:
+        text = (
+            f"Recommendation: keep the {upper} for ordinary endpoints, where it adds "
+            f"{format_interval_us(gap)} µs per request"
+        )
+    else:
+        text = (
+            f"Recommendation: on endpoints where latency matters use {lower}, since the "
+            f"{upper} takes {format_ratio_interval(interval)} the time per request"
+        )
+    advice = []
+    rows = per_row(figures, upper)
+    base = per_row(figures, lower)
+    if rows is not None and base is not None and rows.median > base.median:
+        columns = figures.ratio("data", f"{upper}+columns", "list_1000", upper)
+        if columns is not None and columns.significant and columns.interval.high < 1:
+            advice.append("select columns rather than objects for long lists")
+        else:
+            advice.append(f"serve long lists with {lower}")
+    bulk = figures.ratio("data", f"{upper}+bulk_insert", "seed_1000", upper)
+    if bulk is not None and bulk.significant and bulk.interval.high < 1:
+        advice.append("write in bulk with insert(Todo) and a list of dicts, not add_all")
+    expiring = figures.ratio("data", f"{upper}+expire_on_commit", "create", upper)
+    if expiring is not None and expiring.significant and expiring.interval.low > 1:
+        advice.append("open Sessions with expire_on_commit=False")
+    if advice:
+        text += ", and " + (", ".join(advice[:-1]) + " and " if len(advice) > 1 else "")
+        text += advice[-1]
+    return text + "."
+
+
+def the_answer(report: Report) -> list[str]:
+    """The verdict's sentences for the report's first backend (at most ``MAX_SENTENCES``)."""
+    backends = ordered_backends(t.backend for t in report.timings)
+    pairs = compared_pairs()
+    if not backends or not pairs:
+        return []
+    figures = Figures.of(report, backends[0])
+    upper, lower = pairs[0]
+    sentences = [
+        sentence_in_process(figures, upper, lower),
+        sentence_over_http(figures, upper, lower),
+        sentence_per_row(figures, upper, lower),
+        sentence_writes(figures, upper, lower),
+        sentence_knobs(figures, upper),
+        sentence_floor(figures, reference().name),
+        sentence_recommendation(figures, upper, lower),
+    ]
+    return [s for s in sentences if s is not None][:MAX_SENTENCES]
+
+
+TERMS = (
+    "Terms: a *layer* is how much of a request is measured — the data layer (the repository "
+    "code and SQLAlchemy alone, in process), the whole app in process (the FastAPI app "
+    "called directly, no network) or over the wire (uvicorn serving HTTP); a *rung* is one "
+    "way of doing the same operation at a layer (the raw driver, Core, the ORM, an ORM "
+    "knob); the *floor* is the same FastAPI routes and models with no database, what the "
+    "framework alone costs; a *ratio* such as orm/core is the median of per-repeat ratios "
+    "of the two rungs' times (or requests/s over HTTP), both measured in the same repeat; an "
+    "*interval* [low–high] is the 95% bootstrap confidence interval of the figure before "
+    "it, and a difference is *not significant* (n.s.) when its interval contains no "
+    "difference (1.0 for a ratio, 0 for µs)."
+)
