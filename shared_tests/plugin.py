@@ -78,7 +78,7 @@ def server_backends(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (never skip) tests left with no selected backend to run on.
+    """Deselect (never skip) tests left with no selected backend to run on; slow ones first.
 
     An empty parametrization would make pytest report a skip; these tests get the
     ``NOT_SELECTED`` placeholder instead and are taken out here.
@@ -87,6 +87,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if unselected:
         config.hook.pytest_deselected(items=unselected)
         items[:] = [item for item in items if item not in unselected]
+    # The slow tests first (a stable sort keeps their order), so that with xdist the long
+    # ones start early and the quick ones fill the gaps, instead of one long test running
+    # alone at the end while the other worker idles.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def _params(item: pytest.Item) -> dict[str, object]:

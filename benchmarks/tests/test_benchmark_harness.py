@@ -20,10 +20,12 @@ from benchmarks.counting import counting_engine, does_work
 from benchmarks.data_layer import queries_per_operation
 from benchmarks.database import BenchDatabase, bench_database, fresh_url
 from benchmarks.gates import query_count_gate, same_answers_gate
+from benchmarks.ladder import variant_names
 from benchmarks.registry import OPERATIONS, load_rungs
 from benchmarks.results import Gate, Interval, LoadRun, Timing
 from benchmarks.rungs.raw import driver, statements_for
 from core_app import queries
+from shared_tests.second_core_app import VARIANT
 from todo_contract.schemas import TodoCreate
 from todo_contract.variants import variants
 
@@ -187,10 +189,9 @@ def test_a_failing_gate_makes_the_benchmark_exit_non_zero(
 
 @pytest.mark.slow
 def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    smoke_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = tmp_path / "first"
-    assert bench_main(["--profile", "smoke", "--output", str(first)]) == 0
+    first = smoke_run
     report = json.loads((first / "report.json").read_text())
     assert report["profile"] == "smoke"
     assert all(gate["passed"] for gate in report["gates"])
@@ -205,7 +206,8 @@ def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     apps = {
         (run["app"], run["concurrency"]) for run in report["load"] if run["endpoint"] == "get_one"
     }
-    assert apps == {(app, level) for app in ("floor", "core", "orm") for level in (1, 4)}
+    servers = ("floor", *variant_names(), VARIANT.name)  # the run had the throwaway registered
+    assert apps == {(app, level) for app in servers for level in (1, 4)}
     assert all(run["errors"] == 0 and run["requests"] > 0 for run in report["load"])
     assert report["breakdown"] and report["targets"] and report["conclusions"]
     assert report["settings"]["load_generator_ceiling_rps"] > 0

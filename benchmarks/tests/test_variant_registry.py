@@ -10,15 +10,14 @@ be gone from the registry afterwards. No benchmark file names it.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.cli import main as bench_main
 from benchmarks.ladder import variant_names
 from benchmarks.profiles import SMOKE
 from shared_tests.second_core_app import VARIANT
-from todo_contract.variants import registered
 
 NAME = VARIANT.name
 BASELINE = "core"
@@ -30,14 +29,10 @@ def ratios_against(owner: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One smoke run (data, asgi and wire layers) with the throwaway variant registered."""
-    output = tmp_path_factory.mktemp("variant")
-    with registered(VARIANT):
-        code = bench_main(["--profile", "smoke", "--no-counts", "--output", str(output)])
-    assert code == 0
-    loaded: dict[str, Any] = json.loads((output / "report.json").read_text())
-    loaded["markdown"] = (output / "report.md").read_text()
+def report(smoke_run: Path) -> dict[str, Any]:
+    """The smoke run (data, asgi and wire layers) made with the throwaway variant registered."""
+    loaded: dict[str, Any] = json.loads((smoke_run / "report.json").read_text())
+    loaded["markdown"] = (smoke_run / "report.md").read_text()
     return loaded
 
 
