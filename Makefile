@@ -21,11 +21,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $@
 
-# valgrind counts instructions (make bench); Chromium renders report.html in the tests.
-SYSTEM_TOOLS := valgrind chromium
+# valgrind counts instructions (make bench); wrk loads the servers over the wire (make bench;
+# without it the built-in generator does); Chromium renders report.html in the tests.
+SYSTEM_TOOLS := valgrind wrk chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-system-tools:  ## install valgrind and Chromium with apt-get when they are missing
+system-tools:  ## install valgrind, wrk and Chromium with apt-get when they are missing
 	@missing=""; for tool in $(SYSTEM_TOOLS); do \
 		command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \

@@ -190,9 +190,11 @@ def data_layer_breakdown(
 
 
 def _p50(load: Sequence[LoadRun], backend: str, app: str, endpoint: str) -> float | None:
+    """The median latency at c1 in µs; None when not measured or invalid (unexpected
+    statuses: the latency of responses the operation did not produce)."""
     for run in load:
         if (run.backend, run.app, run.endpoint, run.concurrency) == (backend, app, endpoint, 1):
-            return run.latency_ms["p50"] * 1000
+            return None if run.invalid else run.latency_ms["p50"] * 1000
     return None
 
 

@@ -45,6 +45,14 @@ def _load(
     return None
 
 
+def _invalid(*runs: LoadRun | None) -> str | None:
+    """What makes a comparison of ``runs`` impossible: the first invalid cell, in words."""
+    for run in runs:
+        if run is not None and run.invalid:
+            return f"invalid: {run.app} {run.unexpected_text()}"
+    return None
+
+
 def _show(ratio: Ratio) -> str:
     interval = ratio.interval
     return f"{interval.median:.2f} [{interval.low:.2f}–{interval.high:.2f}]"
@@ -62,12 +70,14 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
     for name in own:
         for endpoint in ("get_one", "list_20"):
             for level in (1, 16):
-                ratio = _ratio(_load(load, "sqlite", name, endpoint, level), FLOOR)
+                run = _load(load, "sqlite", name, endpoint, level)
+                ratio = _ratio(run, FLOOR)
+                invalid = _invalid(run, _load(load, "sqlite", FLOOR, endpoint, level))
                 targets.append(
                     Target(
                         f"{name} ≥ 85% of the floor: {endpoint}, c{level} (SQLite)",
                         f"{name}/floor requests/s ≥ 0.85",
-                        "not measured" if ratio is None else f"{_show(ratio)}",
+                        invalid or ("not measured" if ratio is None else f"{_show(ratio)}"),
                         None if ratio is None else ratio.interval.median >= 0.85,
                     )
                 )
@@ -77,16 +87,18 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
         )
         for backend in sorted({run.backend for run in load}):
             for endpoint in endpoints:
-                ratio = _ratio(_load(load, backend, upper, endpoint, 16), lower)
-                if ratio is None:
+                run = _load(load, backend, upper, endpoint, 16)
+                ratio = _ratio(run, lower)
+                invalid = _invalid(run, _load(load, backend, lower, endpoint, 16))
+                if ratio is None and invalid is None:
                     continue
                 # requests/s ratio ≥ 0.8 means at most 1.25× the baseline's time per request
                 targets.append(
                     Target(
                         f"{upper} within 1.25× of {lower}: {endpoint}, c16 ({backend})",
                         f"{upper}/{lower} requests/s ≥ 0.80 (time ≤ 1.25×)",
-                        f"{_show(ratio)}",
-                        ratio.interval.median >= 0.8,
+                        invalid or ("not measured" if ratio is None else _show(ratio)),
+                        None if ratio is None else ratio.interval.median >= 0.8,
                     )
                 )
     for name in own:
@@ -101,23 +113,27 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                 )
             )
     high = [run for run in load if run.concurrency >= 64]
-    failures = sum(run.errors + run.timeouts for run in high)
+    failures = sum(run.errors + run.timeouts + run.unexpected for run in high)
     targets.append(
         Target(
             "c64+: no errors, no timeouts",
-            "0 errors and 0 timeouts at concurrency ≥ 64",
-            "not measured" if not high else f"{failures} errors+timeouts in {len(high)} runs",
+            "0 errors, 0 unexpected statuses and 0 timeouts at concurrency ≥ 64",
+            "not measured"
+            if not high
+            else f"{failures} errors+unexpected+timeouts in {len(high)} runs",
             None if not high else failures == 0,
         )
     )
     for app in variant_names():
         run = _load(load, "sqlite", app, "create", 16)
+        valid = run is not None and not run.invalid
         targets.append(
             Target(
                 f"SQLite create p99 at c16 ≤ 50 ms ({app})",
                 "p99 ≤ 50 ms",
-                "not measured" if run is None else f"{run.latency_ms['p99']:.1f} ms",
-                None if run is None else run.latency_ms["p99"] <= 50,
+                _invalid(run)
+                or ("not measured" if run is None else f"{run.latency_ms['p99']:.1f} ms"),
+                run.latency_ms["p99"] <= 50 if run is not None and valid else None,
             )
         )
     return targets
@@ -127,7 +143,7 @@ def conclusions(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[str]
     """Short statements read off the figures: where a variant costs a lot over its baseline
     variant (the ORM over Core), where it is noise, and what the framework floor takes."""
     lines: list[str] = []
-    for backend in sorted({timing.backend for timing in timings}):
+    for backend in sorted({t.backend for t in timings} | {run.backend for run in load}):
         for upper, lower in compared_pairs():
             lines += _data_conclusion(timings, backend, upper, lower)
             lines += _wire_conclusions(load, backend, upper, lower)
@@ -163,6 +179,13 @@ def _wire_conclusions(load: Sequence[LoadRun], backend: str, upper: str, lower: 
     lines = []
     for run in load:
         if run.backend != backend or run.app != upper or run.concurrency != 16:
+            continue
+        invalid = _invalid(run, _load(load, backend, lower, run.endpoint, 16))
+        if invalid is not None:
+            lines.append(
+                f"{backend}, over the wire, {run.endpoint} at c16: no comparison, the cell is "
+                f"{invalid}."
+            )
             continue
         ratio = _ratio(run, lower)
         if ratio is None:

@@ -9,7 +9,7 @@ with a warm-up before each measured window.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +101,7 @@ def request_mix(
         raise ValueError(f"no HTTP endpoint for {endpoint!r}")
     count = {"none": 1, "hot": HOT_IDS, "fresh": delete_rows}[http.ids]
     paths = http.paths(bench, count, has_database=app != FLOOR)
-    return RequestMix(http.method, tuple(paths), http.body(0))
+    return RequestMix(http.method, tuple(paths), http.body(0), expected_status=http.expected_status)
 
 
 def measure_wire(
@@ -123,14 +123,15 @@ def measure_wire(
             for config in plan.configs:
                 order = interleaved_schedule(list(config.apps), plan.repeats, seed=repeat)[repeat]
                 for app in order:
-                    window = plan.duration_s * config.window_factor + plan.warmup_s
-                    rows = int(DELETES_PER_SECOND * window) + 500
+                    window = plan.duration_s * config.window_factor
+                    # rows for the warm-up and the window together: the two never share an id
+                    rows = int(DELETES_PER_SECOND * (window + plan.warmup_s)) + 500
                     mix = request_mix(bench, config.endpoint, app, rows)
                     stats = run_load(
                         running[app].base_url,
                         mix,
                         concurrency=config.concurrency,
-                        duration_s=plan.duration_s * config.window_factor,
+                        duration_s=window,
                         warmup_s=plan.warmup_s,
                         cpu=load_cpu,
                         generator=generator,
@@ -144,7 +145,12 @@ def measure_wire(
 
 
 def summarize(backend: str, results: dict[tuple[str, str, int], list[LoadStats]]) -> list[LoadRun]:
-    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per repeat."""
+    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per repeat.
+
+    A cell with any unexpected status in any measured window is invalid: its figures are
+    kept (with the count) but no ratio is taken with it on either side, since a rate of 404s
+    says nothing about the operation.
+    """
     ratio_against = {v.name: baseline(v, "wire") for v in bench_variants()}
     runs = {}
     for (app, endpoint, concurrency), repeats in results.items():
@@ -169,14 +175,29 @@ def summarize(backend: str, results: dict[tuple[str, str, int], list[LoadStats]]
             },
             errors=sum(stats.errors for stats in repeats),
             timeouts=sum(stats.timeouts for stats in repeats),
+            expected_status=repeats[0].expected_status,
+            unexpected_statuses=merged_counts(stats.unexpected_statuses for stats in repeats),
+            window_s=[round(stats.duration_s, 4) for stats in repeats],
+            warmup_s=round(median(stats.warmup_s for stats in repeats), 4),
             repeats=len(repeats),
             requests_per_s_samples=[round(value, 1) for value in throughput],
             requests_per_s_interval=bootstrap_median_interval(throughput),
         )
     for (app, endpoint, concurrency), run in runs.items():
         other = runs.get((ratio_against.get(app, ""), endpoint, concurrency))
-        if other is not None and all(value > 0 for value in other.requests_per_s_samples):
+        if run.invalid or other is None or other.invalid:
+            continue
+        if all(value > 0 for value in other.requests_per_s_samples):
             run.ratios.append(
                 make_ratio(app, other.app, run.requests_per_s_samples, other.requests_per_s_samples)
             )
     return list(runs.values())
+
+
+def merged_counts(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Counts by status summed over repeats, by status."""
+    total: dict[str, int] = {}
+    for each in counts:
+        for status, count in each.items():
+            total[status] = total.get(status, 0) + count
+    return dict(sorted(total.items(), key=lambda item: int(item[0])))
