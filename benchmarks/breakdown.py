@@ -193,7 +193,8 @@ def _p50(load: Sequence[LoadRun], backend: str, app: str, endpoint: str) -> floa
     """The median latency at c1 in µs; None when not measured or invalid (unexpected
     statuses: the latency of responses the operation did not produce)."""
     for run in load:
-        if (run.backend, run.app, run.endpoint, run.concurrency) == (backend, app, endpoint, 1):
+        key = (run.backend, run.app, run.endpoint, run.concurrency, run.workers)
+        if key == (backend, app, endpoint, 1, 1):
             return None if run.invalid else run.latency_ms["p50"] * 1000
     return None
 

@@ -252,8 +252,12 @@ def _load_row(run: LoadRun) -> list[object]:
         format_us(run.latency_ms[key]) if key in run.latency_ms else MISSING for key in LATENCY_KEYS
     ]
     rate = f"**invalid**: {run.unexpected_text()}" if run.invalid else format_us(run.requests_per_s)
+    app = run.app if run.workers == 1 else f"{run.app} ×{run.workers} workers"
+    ratios = [f"{ratio_name(r)} {format_ratio(r)}" for r in run.ratios if run.workers > 1]
+    if ratios:
+        rate += f" ({'; '.join(ratios)})"
     return [
-        run.app,
+        app,
         run.endpoint,
         run.concurrency,
         rate,

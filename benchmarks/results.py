@@ -74,6 +74,7 @@ class LoadRun:
     errors: int
     timeouts: int
     repeats: int = 1
+    workers: int = 1  # uvicorn worker processes serving the app (--workers)
     requests_per_s_samples: list[float] = field(default_factory=list)  # one per repeat
     requests_per_s_interval: Interval | None = None
     ratios: list[Ratio] = field(default_factory=list)  # requests/s against another app

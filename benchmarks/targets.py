@@ -40,7 +40,8 @@ def _load(
     load: Sequence[LoadRun], backend: str, app: str, endpoint: str, level: int
 ) -> LoadRun | None:
     for run in load:
-        if (run.backend, run.app, run.endpoint, run.concurrency) == (backend, app, endpoint, level):
+        key = (run.backend, run.app, run.endpoint, run.concurrency, run.workers)
+        if key == (backend, app, endpoint, level, 1):
             return run
     return None
 
@@ -83,7 +84,11 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                 )
     for upper, lower in compared_pairs():
         endpoints = sorted(
-            {run.endpoint for run in load if run.app == upper and run.concurrency == 16}
+            {
+                run.endpoint
+                for run in load
+                if run.app == upper and run.concurrency == 16 and run.workers == 1
+            }
         )
         for backend in sorted({run.backend for run in load}):
             for endpoint in endpoints:
@@ -178,7 +183,7 @@ def _data_conclusion(timings: Sequence[Timing], backend: str, upper: str, lower:
 def _wire_conclusions(load: Sequence[LoadRun], backend: str, upper: str, lower: str) -> list[str]:
     lines = []
     for run in load:
-        if run.backend != backend or run.app != upper or run.concurrency != 16:
+        if (run.backend, run.app, run.concurrency, run.workers) != (backend, upper, 16, 1):
             continue
         invalid = _invalid(run, _load(load, backend, lower, run.endpoint, 16))
         if invalid is not None:

@@ -44,8 +44,8 @@ def cells(endpoint: str, upper_unexpected: dict[str, int]) -> list[LoadRun]:
     return summarize(
         "sqlite",
         {
-            (LOWER, endpoint, 16): [window(400, {}), window(410, {}), window(405, {})],
-            (UPPER, endpoint, 16): [
+            (LOWER, endpoint, 16, 1): [window(400, {}), window(410, {}), window(405, {})],
+            (UPPER, endpoint, 16, 1): [
                 window(300, {}),
                 window(900, upper_unexpected),
                 window(310, {}),
@@ -105,8 +105,8 @@ def test_an_invalid_baseline_cell_also_prevents_the_comparison() -> None:
     runs = summarize(
         "sqlite",
         {
-            (LOWER, "update", 16): [window(400, {"404": 3}, 200)],
-            (UPPER, "update", 16): [window(300, {}, 200)],
+            (LOWER, "update", 16, 1): [window(400, {"404": 3}, 200)],
+            (UPPER, "update", 16, 1): [window(300, {}, 200)],
         },
     )
     target = next(t for t in check_targets([], runs) if "update, c16 (sqlite)" in t.name)
@@ -172,3 +172,22 @@ def test_the_window_and_warm_up_that_ran_are_recorded_per_cell(
     assert upper.window_s == [0.2, 0.2, 0.2]
     assert upper.warmup_s == 0.2
     assert upper.repeats == 3
+
+
+def test_a_cell_of_two_workers_is_compared_with_one_process_of_the_same_app() -> None:
+    runs = summarize(
+        "sqlite",
+        {
+            (LOWER, "get_one", 16, 1): [window(400, {}, 200), window(420, {}, 200)],
+            (LOWER, "get_one", 16, 2): [window(600, {}, 200), window(640, {}, 200)],
+            (UPPER, "get_one", 16, 1): [window(300, {}, 200), window(310, {}, 200)],
+        },
+    )
+    two = next(run for run in runs if run.workers == 2)
+
+    assert [(r.numerator, r.denominator) for r in two.ratios] == [(f"{LOWER}×2", f"{LOWER}×1")]
+    assert two.ratios[0].interval.median == pytest.approx(1.5, rel=0.05)
+    # targets and conclusions judge single processes only
+    assert all("×2" not in line for line in conclusions([], runs))
+    markdown = render_markdown(report_of(runs), {})
+    assert f"| {LOWER} ×2 workers | get_one | 16 | 3,100 ({LOWER}×2/{LOWER}×1 1.5" in markdown
