@@ -21,11 +21,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $@
 
-# valgrind counts instructions (make bench); Chromium renders report.html in the tests.
-SYSTEM_TOOLS := valgrind chromium
+# valgrind counts instructions (make bench); wrk loads the servers over the wire (make bench;
+# without it the built-in generator does); Chromium renders report.html in the tests.
+SYSTEM_TOOLS := valgrind wrk chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-system-tools:  ## install valgrind and Chromium with apt-get when they are missing
+system-tools:  ## install valgrind, wrk and Chromium with apt-get when they are missing
 	@missing=""; for tool in $(SYSTEM_TOOLS); do \
 		command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
@@ -46,10 +47,10 @@ lint: $(STAMP)  ## ruff and mypy --strict
 	$(BIN)/mypy
 
 test: lint system-tools  ## lint, type-check, then every test on every variant and backend (CI)
-	$(BIN)/python -m pytest -n 2 --cov --cov-report=term --cov-fail-under=95 --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --cov --cov-report=term --cov-fail-under=95 --durations=15
 
 test-fast: $(STAMP)  ## every test not marked slow, on every variant and backend (≤ 3 min)
-	$(BIN)/python -m pytest -n 2 -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
 
 test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
 	$(BIN)/python -m pytest --backend sqlite

@@ -221,8 +221,11 @@ def data_layer_breakdown(
 
 
 def _p50(load: Sequence[LoadRun], backend: str, app: str, endpoint: str) -> float | None:
+    """The median latency at c1 in µs; None when not measured or not ``usable`` (unexpected
+    statuses: the latency of responses the operation did not produce)."""
     for run in usable_runs(load):
-        if (run.backend, run.app, run.endpoint, run.concurrency) == (backend, app, endpoint, 1):
+        key = (run.backend, run.app, run.endpoint, run.concurrency, run.workers)
+        if key == (backend, app, endpoint, 1, 1):
             return run.latency_ms["p50"] * 1000
     return None
 

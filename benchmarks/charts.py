@@ -236,10 +236,15 @@ def _draw_load(throughput: Axes, latency: Axes, runs: Sequence[LoadRun]) -> None
 
 
 def load_chart(report: Report, backend: str, path: Path) -> Path:
-    """Draw throughput and p99 latency against concurrency for each app served over HTTP."""
-    runs = [r for r in report.load if r.backend == backend]
+    """Draw throughput and p99 latency against concurrency for each app served over HTTP.
+
+    Invalid cells (unexpected statuses) are left out: a point would plot the rate of
+    responses the operation did not produce; so are servers of several workers (their table
+    rows and ratios against one process say what they did).
+    """
+    runs = [r for r in report.load if r.backend == backend and not r.invalid and r.workers == 1]
     if not runs:
-        raise ValueError(f"no load runs on {backend}")
+        raise ValueError(f"no valid load runs on {backend}")
     fig, (throughput, latency) = plt.subplots(1, 2, figsize=(11.0, 4.5), layout="constrained")
     try:
         _draw_load(throughput, latency, runs)
@@ -263,7 +268,9 @@ def write_charts(report: Report, output_dir: Path) -> dict[str, str]:
                 name = f"ladder-{layer}-{backend}.png"
                 ladder_chart(report, backend, layer, output_dir / name)
                 charts[ladder_title(backend, layer)] = name
-    for backend in ordered_backends(r.backend for r in report.load):
+    for backend in ordered_backends(
+        r.backend for r in report.load if not r.invalid and r.workers == 1
+    ):
         name = f"load-{backend}.png"
         load_chart(report, backend, output_dir / name)
         charts[load_title(backend)] = name

@@ -248,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "warmup_s": profile.wire.warmup_s,
                 "configs": [
                     f"{c.endpoint}@c{c.concurrency}:{'/'.join(c.apps)}"
+                    + (f"×{c.workers} workers" if c.workers > 1 else "")
                     for c in profile.wire.configs
                 ],
             },

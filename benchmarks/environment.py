@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from todo_contract.server import server_stack
+
 PACKAGES = (
     "fastapi",
     "starlette",
@@ -85,6 +87,8 @@ def environment(database_versions: dict[str, str]) -> dict[str, Any]:
         "os": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "packages": versions,
+        # what serves the apps over the wire (same interpreter and packages as this process)
+        "server_stack": server_stack(),
         "databases": database_versions,
         "git_commit": git_commit(),
     }

@@ -20,6 +20,7 @@ import itertools
 import json
 import math
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,9 @@ class RequestMix:
     paths: tuple[str, ...]
     body: bytes | None = None
     content_type: str = "application/json"
+    expected_status: int = 200
+    """The one status a response may have; any other inside the measured window is counted
+    as unexpected, and a cell with any is invalid (see ``LoadStats.unexpected``)."""
 
     def __post_init__(self) -> None:
         if not self.paths:
@@ -71,10 +75,12 @@ class RequestMix:
         return cls("GET", tuple(paths))
 
     @classmethod
-    def send_json(cls, method: str, paths: Sequence[str], payload: Any) -> RequestMix:
+    def send_json(
+        cls, method: str, paths: Sequence[str], payload: Any, expected_status: int = 200
+    ) -> RequestMix:
         """``method`` (POST, PATCH…) with the same small JSON body to each of ``paths``."""
         body = json.dumps(payload, separators=(",", ":")).encode()
-        return cls(method.upper(), tuple(paths), body)
+        return cls(method.upper(), tuple(paths), body, expected_status=expected_status)
 
     def request(self, worker: int, counter: int) -> tuple[str, str, bytes | None]:
         """The (method, path, body) worker ``worker`` sends as its ``counter``-th request."""
@@ -88,11 +94,14 @@ class RequestMix:
 class LoadStats:
     """What one load run measured; figures cover the measured window only.
 
-    ``requests`` are responses (any status) that arrived inside the window; ``errors`` are
-    the non-2xx ones plus broken connections, ``timeouts`` requests that took longer than the
-    timeout. ``warmup_requests`` and ``drained_requests`` (responses that arrived after the
-    window closed, to requests sent inside it) are not in the figures; they are there so a
-    caller can account for every request the server handled (wrk cannot drain: always 0).
+    ``requests`` are responses (any status) that arrived inside the window;
+    ``unexpected_statuses`` counts, by status, those whose status is not the mix's expected
+    one (both generators apply this one rule); ``errors`` are requests that got no response
+    (refused, reset or unreadable connections), ``timeouts`` requests that took longer than
+    the timeout. ``duration_s`` and ``warmup_s`` are the window and warm-up that actually ran.
+    ``warmup_requests`` and ``drained_requests`` (responses that arrived after the window
+    closed, to requests sent inside it) are not in the figures; they are there so a caller
+    can account for every request the server handled (wrk cannot drain: always 0).
     Latencies are 0.0 when no response arrived in the window.
     """
 
@@ -106,11 +115,19 @@ class LoadStats:
     timeouts: int
     warmup_requests: int = 0
     drained_requests: int = 0
+    expected_status: int = 200
+    unexpected_statuses: dict[str, int] = field(default_factory=dict)
+    warmup_s: float = 0.0
 
     @property
     def handled_requests(self) -> int:
         """Responses received in all phases: warm-up, window and drain."""
         return self.warmup_requests + self.requests + self.drained_requests
+
+    @property
+    def unexpected(self) -> int:
+        """Responses in the window with a status other than the expected one."""
+        return sum(self.unexpected_statuses.values())
 
 
 def to_load_run(
@@ -129,6 +146,10 @@ def to_load_run(
         latency_ms=dict(stats.latency_ms),
         errors=stats.errors,
         timeouts=stats.timeouts,
+        expected_status=stats.expected_status,
+        unexpected_statuses=dict(stats.unexpected_statuses),
+        window_s=[stats.duration_s],
+        warmup_s=stats.warmup_s,
     )
 
 
@@ -215,6 +236,7 @@ def run_builtin(
         "duration_s": duration_s,
         "warmup_s": warmup_s,
         "timeout_s": timeout_s,
+        "expected_status": requests.expected_status,
     }
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.load"],
@@ -346,22 +368,28 @@ class Recorder:
 
     measure_start: float
     end: float
+    expected_status: int = 200
+    warmup_s: float = 0.0
     latencies_s: list[float] = field(default_factory=list)
     errors: int = 0
     timeouts: int = 0
     warmup: int = 0
     drained: int = 0
+    unexpected: dict[str, int] = field(default_factory=dict)
 
     def response(self, started: float, finished: float, status: int) -> None:
-        """A response arrived: count it in its phase; in the window, keep its latency."""
+        """A response arrived: count it in its phase; in the window, keep its latency and
+        count it as unexpected when its status is not the expected one (as wrk's script does).
+        """
         if finished < self.measure_start:
             self.warmup += 1
         elif finished > self.end:
             self.drained += 1
         else:
             self.latencies_s.append(finished - started)
-            if not 200 <= status < 300:
-                self.errors += 1
+            if status != self.expected_status:
+                key = str(status)
+                self.unexpected[key] = self.unexpected.get(key, 0) + 1
 
     def failure(self, finished: float, *, timed_out: bool) -> None:
         """A request got no response; only those ending inside the window are reported."""
@@ -387,6 +415,9 @@ class Recorder:
                 timeouts=self.timeouts,
                 warmup_requests=self.warmup,
                 drained_requests=self.drained,
+                expected_status=self.expected_status,
+                unexpected_statuses=dict(sorted(self.unexpected.items())),
+                warmup_s=self.warmup_s,
             )
         )
 
@@ -428,7 +459,12 @@ async def generate(config: dict[str, Any]) -> dict[str, Any]:
     try:
         await asyncio.gather(*(connection.open() for connection in connections))
         measure_start = time.perf_counter() + config["warmup_s"]
-        recorder = Recorder(measure_start, measure_start + config["duration_s"])
+        recorder = Recorder(
+            measure_start,
+            measure_start + config["duration_s"],
+            expected_status=config["expected_status"],
+            warmup_s=config["warmup_s"],
+        )
         turn = itertools.count()
         await asyncio.gather(
             *(
@@ -463,16 +499,23 @@ def run_wrk(
 ) -> LoadStats:
     """Run wrk once to warm up (when ``warmup_s`` > 0), then once to measure.
 
-    wrk takes whole seconds, so durations and the timeout are rounded up to at least 1 s.
+    The measured run's script starts where the warm-up's stopped in the list of paths, so the
+    two never send the same path unless the whole list has been used (a DELETE would answer
+    404 to an id the warm-up deleted). Each run is timed by the harness (see ``wrk_once``),
+    so its window is the one asked for, not wrk's whole seconds.
     """
     with tempfile.TemporaryDirectory(prefix="wrk-") as directory:
-        script = Path(directory) / "mix.lua"
-        script.write_text(lua_script(requests))
-        warmup = None
+        warmup: LoadStats | None = None
+        sent = 0
         if warmup_s > 0:
-            warmup = wrk_once(base_url, script, concurrency, warmup_s, timeout_s, cpu)
-        measured = wrk_once(base_url, script, concurrency, duration_s, timeout_s, cpu)
+            script = Path(directory) / "warmup.lua"
+            script.write_text(lua_script(requests))
+            warmup, sent = wrk_once(base_url, script, concurrency, warmup_s, timeout_s, cpu)
+        script = Path(directory) / "measured.lua"
+        script.write_text(lua_script(requests, start=sent))
+        measured, _ = wrk_once(base_url, script, concurrency, duration_s, timeout_s, cpu)
     measured.warmup_requests = warmup.requests if warmup else 0
+    measured.warmup_s = warmup.duration_s if warmup else 0.0
     return measured
 
 
@@ -483,23 +526,53 @@ def wrk_once(
     duration_s: float,
     timeout_s: float,
     cpu: int | None,
-) -> LoadStats:
-    """One wrk run, parsed; fail with wrk's output when it fails."""
-    command = wrk_command(base_url, script, concurrency, duration_s, timeout_s)
-    completed = subprocess.run(
-        command,
-        capture_output=True,
+) -> tuple[LoadStats, int]:
+    """One wrk run of ``duration_s``, parsed, with the number of requests it sent.
+
+    wrk's ``-d`` takes whole seconds, so a 0.2 s window would become a 1 s run. Instead wrk
+    is started with a longer ``-d`` and stopped with SIGINT once ``duration_s`` has passed
+    since it said "Running" (printed after it installs its SIGINT handler, which stops the
+    run and still prints the summary). wrk notices the signal at its next 100 ms tick, so
+    the signal goes half a tick early: a window that is a multiple of 0.1 s then ends on time.
+    Its summary's duration is the window that actually ran (recorded, and requests/s are
+    computed on it). ``stdbuf -oL`` makes the "Running" line arrive at once.
+    """
+    command = wrk_command(base_url, script, concurrency, duration_s + WRK_SPARE_S, timeout_s)
+    stdbuf = shutil.which("stdbuf")
+    if stdbuf is None:
+        raise RuntimeError("stdbuf (GNU coreutils) is needed to time wrk runs shorter than 1 s")
+    process = subprocess.Popen(
+        [stdbuf, "-oL", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=whole_seconds(duration_s) + whole_seconds(timeout_s) + SUBPROCESS_SLACK_S,
         preexec_fn=pin_to(cpu),
-        check=False,
     )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(command)} failed (status {completed.returncode}):\n"
-            f"{completed.stdout}\n{completed.stderr}"
+    assert process.stdout is not None
+    head = process.stdout.readline()  # "Running 3s test @ …", or nothing if wrk failed
+    if head.startswith("Running"):
+        time.sleep(max(0.0, duration_s - WRK_TICK_S / 2))
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = process.communicate(
+            timeout=whole_seconds(duration_s + WRK_SPARE_S + timeout_s) + SUBPROCESS_SLACK_S
         )
-    return parse_wrk_output(completed.stdout, concurrency)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command)} failed (status {process.returncode}):\n{head}{stdout}\n{stderr}"
+        )
+    return parse_wrk_output(head + stdout, concurrency), wrk_summary(head + stdout)["sent"]
+
+
+WRK_TICK_S = 0.1
+"""wrk checks for a stop every 100 ms (``RECORD_INTERVAL_MS`` in its source)."""
+WRK_SPARE_S = 5.0
+"""How much longer than the window wrk's own ``-d`` is: the harness stops it first."""
 
 
 def whole_seconds(seconds: float) -> int:
@@ -535,13 +608,23 @@ def lua_string(value: str | bytes) -> str:
 
 
 LUA_TEMPLATE = """\
--- Generated by benchmarks/load.py: the request mix, and a JSON summary for the harness.
+-- Generated by benchmarks/load.py: the request mix from path number {start} on, a count of
+-- responses whose status is not {expected}, and a JSON summary for the harness.
 local method = {method}
 local paths = {{{paths}}}
 local body = {body}
 local headers = {headers}
+local expected = {expected}
+local start = {start}
 local requests = {{}}
-local counter = 0
+local threads = {{}}
+-- globals, so that done() can read them from each thread with thread:get()
+sent = 0
+unexpected = {{}}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
 
 function init(args)
   for i, path in ipairs(paths) do
@@ -550,23 +633,42 @@ function init(args)
 end
 
 function request()
-  counter = counter + 1
-  return requests[(counter - 1) % #requests + 1]
+  sent = sent + 1
+  return requests[(start + sent - 1) % #requests + 1]
+end
+
+function response(status, headers, body)
+  if status ~= expected then
+    unexpected[status] = (unexpected[status] or 0) + 1
+  end
 end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  local total_sent, counts, fields = 0, {{}}, {{}}
+  for _, thread in ipairs(threads) do
+    total_sent = total_sent + thread:get("sent")
+    for status, count in pairs(thread:get("unexpected")) do
+      counts[status] = (counts[status] or 0) + count
+    end
+  end
+  for status, count in pairs(counts) do
+    fields[#fields + 1] = string.format('"%d":%d', status, count)
+  end
   io.write(string.format(
     '{marker}{{"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,' ..
-    '"status":%d,"timeout":%d,"p50_us":%.1f,"p90_us":%.1f,"p99_us":%.1f,"max_us":%.1f}}\\n',
+    '"status":%d,"timeout":%d,"p50_us":%.1f,"p90_us":%.1f,"p99_us":%.1f,"max_us":%.1f,' ..
+    '"sent":%d,"expected":%d,"unexpected":{{%s}}}}\\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    total_sent, expected, table.concat(fields, ",")))
 end
 """
 
 
-def lua_script(mix: RequestMix) -> str:
-    """A wrk script sending ``mix``: the paths in turn, each request formatted once."""
+def lua_script(mix: RequestMix, start: int = 0) -> str:
+    """A wrk script sending ``mix``: the paths in turn from the ``start``-th on, each request
+    formatted once, counting responses whose status is not ``mix.expected_status``."""
     has_body = mix.body is not None
     headers = f"{{[{lua_string('Content-Type')}] = {lua_string(mix.content_type)}}}"
     return LUA_TEMPLATE.format(
@@ -574,18 +676,32 @@ def lua_script(mix: RequestMix) -> str:
         paths=", ".join(lua_string(path) for path in mix.paths),
         body=lua_string(mix.body) if mix.body is not None else "nil",
         headers=headers if has_body else "{}",
+        expected=int(mix.expected_status),
+        start=int(start),
         marker=WRK_MARKER,
     )
 
 
-def parse_wrk_output(stdout: str, concurrency: int) -> LoadStats:
-    """The stats from the JSON line the script's ``done()`` printed (latencies in µs)."""
+def wrk_summary(stdout: str) -> dict[str, Any]:
+    """The JSON line the script's ``done()`` printed."""
     line = next((line for line in stdout.splitlines() if line.startswith(WRK_MARKER)), None)
     if line is None:
         raise RuntimeError(f"wrk printed no {WRK_MARKER.strip()} line:\n{stdout}")
-    summary = json.loads(line.removeprefix(WRK_MARKER))
+    summary: dict[str, Any] = json.loads(line.removeprefix(WRK_MARKER))
+    return summary
+
+
+def parse_wrk_output(stdout: str, concurrency: int) -> LoadStats:
+    """The stats from the JSON line the script's ``done()`` printed (latencies in µs).
+
+    wrk's own ``status`` count (responses ≥ 400) is not used: the script counts every status
+    other than the expected one, as the builtin generator does; ``errors`` are wrk's socket
+    errors (connect, read, write), requests that got no response.
+    """
+    summary = wrk_summary(stdout)
     duration_s = summary["duration_us"] / 1e6
     requests = int(summary["requests"])
+    unexpected = {str(int(k)): int(v) for k, v in summary["unexpected"].items()}
     return LoadStats(
         generator="wrk",
         concurrency=concurrency,
@@ -593,8 +709,10 @@ def parse_wrk_output(stdout: str, concurrency: int) -> LoadStats:
         duration_s=duration_s,
         requests_per_s=requests / duration_s if duration_s else 0.0,
         latency_ms={name: summary[f"{name}_us"] / 1000 for name in ["p50", "p90", "p99", "max"]},
-        errors=sum(int(summary[kind]) for kind in ["connect", "read", "write", "status"]),
+        errors=sum(int(summary[kind]) for kind in ["connect", "read", "write"]),
         timeouts=int(summary["timeout"]),
+        expected_status=int(summary["expected"]),
+        unexpected_statuses=dict(sorted(unexpected.items(), key=lambda item: int(item[0]))),
     )
 
 

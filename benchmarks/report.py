@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from benchmarks.charts import (
@@ -248,14 +249,38 @@ def _layer(report: Report, backend: str, layer: str, chart_files: Mapping[str, s
     return lines + _chart_lines(ladder_title(backend, layer), chart_files)
 
 
+def _window(run: LoadRun) -> str:
+    """The windows that ran: ``5 × 0.20 s`` (median), then the warm-up before each."""
+    if not run.window_s:
+        return MISSING
+    return f"{len(run.window_s)} × {median(run.window_s):.2f} s (+{run.warmup_s:.2f} s)"
+
+
 def _load_row(run: LoadRun) -> list[object]:
-    """One run; errors and timeouts stay beside the rate, which they would otherwise flatter."""
+    """One run; errors and timeouts stay beside the rate, which they would otherwise flatter.
+
+    An invalid cell (a status other than the expected one in a measured window) shows no
+    rate: it says **invalid** and how many responses, of which statuses, made it so.
+    """
     latencies = [
         format_us(run.latency_ms[key]) if key in run.latency_ms else MISSING for key in LATENCY_KEYS
     ]
-    rate = format_us(run.requests_per_s) if usable(run) else "invalid"
-    errors, timeouts = format_count(run.errors), format_count(run.timeouts)
-    return [run.app, run.endpoint, run.concurrency, rate, *latencies, errors, timeouts]
+    rate = f"**invalid**: {run.unexpected_text()}" if run.invalid else format_us(run.requests_per_s)
+    app = run.app if run.workers == 1 else f"{run.app} ×{run.workers} workers"
+    ratios = [f"{ratio_name(r)} {format_ratio(r)}" for r in run.ratios if run.workers > 1]
+    if ratios:
+        rate += f" ({'; '.join(ratios)})"
+    return [
+        app,
+        run.endpoint,
+        run.concurrency,
+        rate,
+        *latencies,
+        format_count(run.errors),
+        format_count(run.unexpected),
+        format_count(run.timeouts),
+        _window(run),
+    ]
 
 
 def _load_backend(
@@ -269,9 +294,18 @@ def _load_backend(
         runs, key=lambda r: (app_key(r.app), endpoints.index(r.endpoint), r.concurrency)
     )
     headers = ["app", "endpoint", "concurrency", "requests/s"]
-    headers += [f"{key} ms" for key in LATENCY_KEYS] + ["errors", "timeouts"]
+    headers += [f"{key} ms" for key in LATENCY_KEYS]
+    headers += ["errors", "unexpected statuses", "timeouts", "windows (+warm-up)"]
     lines = [f"## Over the wire on {backend}", ""]
     lines += markdown_table(headers, [_load_row(r) for r in ordered]) + [""]
+    invalid = [r for r in runs if r.invalid]
+    if invalid:
+        lines += [
+            f"{len(invalid)} cell(s) answered a status other than the operation's expected one "
+            "inside a measured window: they are **invalid**, and no ratio, target or "
+            "conclusion is drawn from them.",
+            "",
+        ]
     generators = sorted({r.generator for r in runs})
     noun = "Load generator" if len(generators) == 1 else "Load generators"
     lines += [f"{noun}: {', '.join(generators)}.", ""]

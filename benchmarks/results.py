@@ -54,7 +54,13 @@ class Timing:
 
 @dataclass
 class LoadRun:
-    """One app served by uvicorn in its own process, under load at one concurrency."""
+    """One app served by uvicorn in its own process, under load at one concurrency.
+
+    ``window_s`` holds the measured window of each repeat as it actually ran and
+    ``warmup_s`` the warm-up before each (median), so the report states what was measured,
+    not what was planned. A response with any status other than ``expected_status`` inside
+    a window is counted in ``unexpected_statuses`` (by status) and makes the cell invalid.
+    """
 
     backend: str
     app: str  # "floor" or a registered variant's name
@@ -68,9 +74,32 @@ class LoadRun:
     errors: int
     timeouts: int
     repeats: int = 1
+    workers: int = 1  # uvicorn worker processes serving the app (--workers)
     requests_per_s_samples: list[float] = field(default_factory=list)  # one per repeat
     requests_per_s_interval: Interval | None = None
     ratios: list[Ratio] = field(default_factory=list)  # requests/s against another app
+    expected_status: int = 200
+    unexpected_statuses: dict[str, int] = field(default_factory=dict)  # status -> count
+    window_s: list[float] = field(default_factory=list)  # one per repeat, as it ran
+    warmup_s: float = 0.0  # before each window, as it ran (median)
+
+    @property
+    def unexpected(self) -> int:
+        """Responses in the measured windows whose status was not the expected one."""
+        return sum(self.unexpected_statuses.values())
+
+    @property
+    def invalid(self) -> bool:
+        """True when the cell measured something else than its operation: never a ratio,
+        a conclusion or a met target."""
+        return self.unexpected > 0
+
+    def unexpected_text(self) -> str:
+        """``5,085 unexpected (404 ×5,085)``, or "" for a valid cell."""
+        if not self.invalid:
+            return ""
+        by_status = ", ".join(f"{s} ×{n:,}" for s, n in self.unexpected_statuses.items())
+        return f"{self.unexpected:,} unexpected ({by_status})"
 
 
 @dataclass

@@ -243,6 +243,8 @@ def _figures(report: Mapping[str, Any]) -> dict[str, _Figure]:
                 ),
             )
     for run in report.get("load", []):
+        if sum(run.get("unexpected_statuses", {}).values()):
+            continue  # an invalid cell (unexpected statuses) is no figure to compare
         base = "/".join(
             ["load", str(run["backend"]), str(run["app"]), str(run["endpoint"])]
             + [f"c{run['concurrency']}"]

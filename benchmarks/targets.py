@@ -56,8 +56,17 @@ def _load(
     load: Sequence[LoadRun], backend: str, app: str, endpoint: str, level: int
 ) -> LoadRun | None:
     for run in load:
-        if (run.backend, run.app, run.endpoint, run.concurrency) == (backend, app, endpoint, level):
+        key = (run.backend, run.app, run.endpoint, run.concurrency, run.workers)
+        if key == (backend, app, endpoint, level, 1):
             return run
+    return None
+
+
+def _invalid(*runs: LoadRun | None) -> str | None:
+    """What makes a comparison of ``runs`` impossible: the first invalid cell, in words."""
+    for run in runs:
+        if run is not None and run.invalid:
+            return f"invalid: {run.app} {run.unexpected_text()}"
     return None
 
 
@@ -110,30 +119,42 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
     for name in own:
         for endpoint in ("get_one", "list_20"):
             for level in (1, 16):
-                ratio = _ratio(_load(valid, "sqlite", name, endpoint, level), FLOOR)
+                run = _load(load, "sqlite", name, endpoint, level)
+                invalid = _invalid(run, _load(load, "sqlite", FLOOR, endpoint, level))
+                ratio = None if invalid else _ratio(run, FLOOR)
                 targets.append(
                     Target(
                         f"{name} ≥ 85% of the floor: {endpoint}, c{level} (SQLite)",
                         f"{name}/floor requests/s ≥ 0.85",
-                        NOT_MEASURED if ratio is None else _show(ratio),
-                        NOT_MEASURED if ratio is None else judge(ratio.interval, at_least=0.85),
+                        invalid or (NOT_MEASURED if ratio is None else _show(ratio)),
+                        NOT_MEASURED
+                        if ratio is None or invalid
+                        else judge(ratio.interval, at_least=0.85),
                     )
                 )
     for upper, lower in compared_pairs():
         endpoints = sorted(
-            {run.endpoint for run in valid if run.app == upper and run.concurrency == 16}
+            {
+                run.endpoint
+                for run in load
+                if run.app == upper and run.concurrency == 16 and run.workers == 1
+            }
         )
         for backend in sorted({run.backend for run in valid}):
             for endpoint in endpoints:
-                ratio = _ratio(_load(valid, backend, upper, endpoint, 16), lower)
-                if ratio is None:
+                run = _load(load, backend, upper, endpoint, 16)
+                invalid = _invalid(run, _load(load, backend, lower, endpoint, 16))
+                ratio = None if invalid else _ratio(run, lower)
+                if ratio is None and invalid is None:
                     continue
                 targets.append(
                     Target(
                         wire_target_name(upper, lower, endpoint, backend),
                         f"{upper}/{lower} requests/s ≥ {WIRE_PAIR_GOAL:.2f} (time ≤ 1.25×)",
-                        _show(ratio),
-                        judge(ratio.interval, at_least=WIRE_PAIR_GOAL),
+                        invalid or (NOT_MEASURED if ratio is None else _show(ratio)),
+                        NOT_MEASURED
+                        if ratio is None
+                        else judge(ratio.interval, at_least=WIRE_PAIR_GOAL),
                     )
                 )
     for name in own:
@@ -148,26 +169,34 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                 )
             )
     high = [run for run in load if run.concurrency >= 64]
-    failures = sum(run.errors + run.timeouts for run in high)
+    failures = sum(run.errors + run.timeouts + run.unexpected for run in high)
     targets.append(
         Target(
             "c64+: no errors, no timeouts",
-            "0 errors and 0 timeouts at concurrency ≥ 64",
-            NOT_MEASURED if not high else f"{failures} errors+timeouts in {len(high)} runs",
+            "0 errors, 0 unexpected statuses and 0 timeouts at concurrency ≥ 64",
+            NOT_MEASURED
+            if not high
+            else f"{failures} errors+unexpected+timeouts in {len(high)} runs",
             NOT_MEASURED if not high else judge(exact(failures), at_most=0),
         )
     )
     for app in variant_names():
-        run = _load(valid, "sqlite", app, "create", 16)
+        run = _load(load, "sqlite", app, "create", 16)
+        invalid = _invalid(run)
         targets.append(
             Target(
                 f"SQLite create p99 at c16 ≤ 50 ms ({app})",
                 "p99 ≤ 50 ms",
+                invalid
+                or (
+                    NOT_MEASURED
+                    if run is None
+                    else f"{run.latency_ms['p99']:.1f} ms (median of {run.repeats} repeats' "
+                    "p99; no interval: judged on that one figure)"
+                ),
                 NOT_MEASURED
-                if run is None
-                else f"{run.latency_ms['p99']:.1f} ms (median of {run.repeats} repeats' p99; "
-                "no interval: judged on that one figure)",
-                NOT_MEASURED if run is None else judge(exact(run.latency_ms["p99"]), at_most=50),
+                if run is None or invalid
+                else judge(exact(run.latency_ms["p99"]), at_most=50),
             )
         )
     return targets
@@ -183,7 +212,7 @@ def conclusions(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[str]
     """Short statements read off the figures: where a variant costs a lot over its baseline
     variant (the ORM over Core), where it is noise, and what the framework floor takes."""
     lines: list[str] = []
-    for backend in sorted({timing.backend for timing in timings}):
+    for backend in sorted({t.backend for t in timings} | {run.backend for run in load}):
         for upper, lower in compared_pairs():
             lines += _data_conclusion(timings, backend, upper, lower)
             lines += _wire_conclusions(load, backend, upper, lower)
@@ -219,8 +248,15 @@ def _wire_conclusions(load: Sequence[LoadRun], backend: str, upper: str, lower: 
     """One line per c16 cell: the ratio, whether it differs from 1, and the target's status
     judged by the same rule on the same interval (so the two cannot contradict each other)."""
     lines = []
-    for run in usable_runs(load):
-        if run.backend != backend or run.app != upper or run.concurrency != 16:
+    for run in load:
+        if (run.backend, run.app, run.concurrency, run.workers) != (backend, upper, 16, 1):
+            continue
+        invalid = _invalid(run, _load(load, backend, lower, run.endpoint, 16))
+        if invalid is not None:
+            lines.append(
+                f"{backend}, over the wire, {run.endpoint} at c16: no comparison, the cell is "
+                f"{invalid}."
+            )
             continue
         ratio = _ratio(run, lower)
         if ratio is None:

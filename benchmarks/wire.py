@@ -9,7 +9,7 @@ with a warm-up before each measured window.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,9 @@ class WireConfig:
     concurrency: int
     floor: bool = False
     """Also load the framework floor (the ladder's endpoints)."""
+    workers: int = 1
+    """uvicorn worker processes per server (``--workers``); more than one is compared with
+    the same app's single process on the same endpoint and concurrency."""
 
     @property
     def apps(self) -> tuple[str, ...]:
@@ -66,6 +69,10 @@ class WirePlan:
     generator: str = "auto"
 
 
+Key = tuple[str, str, int, int]
+"""A cell: (app, endpoint, concurrency, workers)."""
+
+
 def server_command(app: str, *args: str) -> list[str]:
     """The command that serves ``app``: the floor's module, or the variant's own command."""
     if app == FLOOR:
@@ -75,18 +82,28 @@ def server_command(app: str, *args: str) -> list[str]:
 
 @contextmanager
 def servers(
-    bench: BenchDatabase, apps: Sequence[str], workdir: Path, cpu: int | None
-) -> Iterator[dict[str, Server]]:
-    """Start every app's real server on the benchmark database."""
+    bench: BenchDatabase, apps: Sequence[tuple[str, int]], workdir: Path, cpu: int | None
+) -> Iterator[dict[tuple[str, int], Server]]:
+    """Start every (app, workers) real server on the benchmark database.
+
+    A single process is pinned to ``cpu``; several workers are not pinned (they would only
+    take turns on one CPU), so they share the machine with the load generator.
+    """
     with ExitStack() as stack:
         running = {}
-        for app in apps:
+        for app, workers in apps:
             port = free_port()
-            command = server_command(
-                app, "--port", str(port), "--database-url", bench.url, "--log-level", "warning"
-            )
-            running[app] = stack.enter_context(
-                serve(command, port=port, cpu=cpu, log_path=workdir / f"server-{app}.log")
+            args = ["--port", str(port), "--database-url", bench.url, "--log-level", "warning"]
+            if workers > 1:
+                args += ["--workers", str(workers)]
+            log_path = workdir / f"server-{app}-{workers}.log"
+            running[(app, workers)] = stack.enter_context(
+                serve(
+                    server_command(app, *args),
+                    port=port,
+                    cpu=cpu if workers == 1 else None,
+                    log_path=log_path,
+                )
             )
         yield running
 
@@ -101,7 +118,7 @@ def request_mix(
         raise ValueError(f"no HTTP endpoint for {endpoint!r}")
     count = {"none": 1, "hot": HOT_IDS, "fresh": delete_rows}[http.ids]
     paths = http.paths(bench, count, has_database=app != FLOOR)
-    return RequestMix(http.method, tuple(paths), http.body(0))
+    return RequestMix(http.method, tuple(paths), http.body(0), expected_status=http.expected_status)
 
 
 def measure_wire(
@@ -116,40 +133,48 @@ def measure_wire(
     server_cpu = cpus[0] if len(cpus) > 1 else None
     load_cpu = cpus[1] if len(cpus) > 1 else None
     generator = choose_generator(plan.generator)
-    apps = sorted({app for config in plan.configs for app in config.apps})
-    results: dict[tuple[str, str, int], list[LoadStats]] = {}
+    apps = sorted({(app, config.workers) for config in plan.configs for app in config.apps})
+    results: dict[Key, list[LoadStats]] = {}
     with servers(bench, apps, workdir, server_cpu) as running:
         for repeat in range(plan.repeats):
             for config in plan.configs:
                 order = interleaved_schedule(list(config.apps), plan.repeats, seed=repeat)[repeat]
                 for app in order:
-                    window = plan.duration_s * config.window_factor + plan.warmup_s
-                    rows = int(DELETES_PER_SECOND * window) + 500
+                    window = plan.duration_s * config.window_factor
+                    # rows for the warm-up and the window together: the two never share an id
+                    rows = int(DELETES_PER_SECOND * (window + plan.warmup_s)) + 500
                     mix = request_mix(bench, config.endpoint, app, rows)
                     stats = run_load(
-                        running[app].base_url,
+                        running[(app, config.workers)].base_url,
                         mix,
                         concurrency=config.concurrency,
-                        duration_s=plan.duration_s * config.window_factor,
+                        duration_s=window,
                         warmup_s=plan.warmup_s,
                         cpu=load_cpu,
                         generator=generator,
                     )
                     if OPERATIONS[config.endpoint].adds_rows:
                         bench.remove_rows_after_seed()
-                    results.setdefault((app, config.endpoint, config.concurrency), []).append(stats)
+                    key = (app, config.endpoint, config.concurrency, config.workers)
+                    results.setdefault(key, []).append(stats)
                     if on_run is not None:
                         on_run()
     return summarize(bench.backend, results)
 
 
-def summarize(backend: str, results: dict[tuple[str, str, int], list[LoadStats]]) -> list[LoadRun]:
-    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per repeat."""
+def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[LoadRun]:
+    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per repeat.
+
+    A cell with any unexpected status in any measured window is invalid: its figures are
+    kept (with the count) but no ratio is taken with it on either side, since a rate of 404s
+    says nothing about the operation. A cell of several workers is compared with the same
+    app's single process (``orm×2/orm×1``), not with another app.
+    """
     ratio_against = {v.name: baseline(v, "wire") for v in bench_variants()}
-    runs = {}
-    for (app, endpoint, concurrency), repeats in results.items():
+    runs: dict[Key, LoadRun] = {}
+    for (app, endpoint, concurrency, workers), repeats in results.items():
         throughput = [stats.requests_per_s for stats in repeats]
-        runs[(app, endpoint, concurrency)] = LoadRun(
+        runs[(app, endpoint, concurrency, workers)] = LoadRun(
             backend=backend,
             app=app,
             endpoint=endpoint,
@@ -169,14 +194,35 @@ def summarize(backend: str, results: dict[tuple[str, str, int], list[LoadStats]]
             },
             errors=sum(stats.errors for stats in repeats),
             timeouts=sum(stats.timeouts for stats in repeats),
+            expected_status=repeats[0].expected_status,
+            unexpected_statuses=merged_counts(stats.unexpected_statuses for stats in repeats),
+            window_s=[round(stats.duration_s, 4) for stats in repeats],
+            warmup_s=round(median(stats.warmup_s for stats in repeats), 4),
             repeats=len(repeats),
+            workers=workers,
             requests_per_s_samples=[round(value, 1) for value in throughput],
             requests_per_s_interval=bootstrap_median_interval(throughput),
         )
-    for (app, endpoint, concurrency), run in runs.items():
-        other = runs.get((ratio_against.get(app, ""), endpoint, concurrency))
-        if other is not None and all(value > 0 for value in other.requests_per_s_samples):
+    for (app, endpoint, concurrency, workers), run in runs.items():
+        if workers == 1:
+            other = runs.get((ratio_against.get(app, ""), endpoint, concurrency, 1))
+            names = (app, other.app if other else "")
+        else:
+            other = runs.get((app, endpoint, concurrency, 1))
+            names = (f"{app}×{workers}", f"{app}×1")
+        if run.invalid or other is None or other.invalid:
+            continue
+        if all(value > 0 for value in other.requests_per_s_samples):
             run.ratios.append(
-                make_ratio(app, other.app, run.requests_per_s_samples, other.requests_per_s_samples)
+                make_ratio(*names, run.requests_per_s_samples, other.requests_per_s_samples)
             )
     return list(runs.values())
+
+
+def merged_counts(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Counts by status summed over repeats, by status."""
+    total: dict[str, int] = {}
+    for each in counts:
+        for status, count in each.items():
+            total[status] = total.get(status, 0) + count
+    return dict(sorted(total.items(), key=lambda item: int(item[0])))

@@ -161,3 +161,25 @@ def test_debug_level_adds_the_traceback(app_kind: str, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: cannot create")
+
+
+def test_with_workers_a_refusal_is_still_one_line_from_the_parent(
+    app_kind: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no" / "such"
+    args = ["--workers", "2", "--database-url", f"sqlite:///{missing}/todos.db"]
+
+    message = refusal(app_kind, args, tmp_path)
+
+    assert f"the directory {missing} does not exist" in message
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "two"])
+def test_a_worker_count_below_one_is_a_usage_error(
+    app_kind: str, tmp_path: Path, count: str
+) -> None:
+    result = run_to_exit(app_kind, ["--workers", count], cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "argument --workers" in result.stderr
+    assert "Traceback" not in result.stderr

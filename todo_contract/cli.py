@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
+import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
+from uvicorn.importer import import_from_string
+from uvicorn.supervisors import Multiprocess
 
-from todo_contract.server import head_deadline_protocol
+from todo_contract.server import http_protocol
 from todo_contract.settings import Settings
 from todo_contract.startup import StartupError, bind_socket, check_database, parse_url
 
 AppFactory = Callable[..., FastAPI]
 logger = logging.getLogger("todo_contract")
+WORKER_ENV = "TODO_WORKER_SPEC"
+"""How the command line tells its worker processes which app to build (JSON, see
+``worker_app``): they are spawned fresh, so they get it from the environment."""
 
 
 def parser(prog: str, settings: Settings) -> argparse.ArgumentParser:
@@ -42,7 +50,62 @@ def parser(prog: str, settings: Settings) -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="(default: $TODO_LOG_LEVEL, else %(default)s)",
     )
+    cli.add_argument(
+        "--workers",
+        type=positive,
+        default=1,
+        help="worker processes serving the one socket (uvicorn's workers; default: %(default)s)",
+    )
     return cli
+
+
+def positive(text: str) -> int:
+    """An integer of at least 1 (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def configure_logging(level: str) -> None:
+    """The app's log format at ``level``; Alembic's narration only at debug."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if level != "debug":
+        # Alembic narrates every migration context at INFO; the app logs what it upgraded.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def factory_path(create_app: AppFactory) -> str:
+    """``create_app`` as an import string a worker process can load.
+
+    A module run with ``python -m`` (the floor) is ``__main__`` here; its real name is in
+    its ``__spec__``.
+    """
+    module = create_app.__module__
+    if module == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        if spec is None:
+            raise StartupError("--workers needs the app started with python -m")
+        module = spec.name
+    return f"{module}:{create_app.__qualname__}"
+
+
+def worker_app() -> FastAPI:
+    """The app one worker process serves (``--workers`` > 1), built from ``WORKER_ENV``.
+
+    The parent has bound the socket and prepared the database, as without workers, so
+    start-up errors are still its one line; each worker only builds the app (no migration)
+    and logs as the parent does.
+    """
+    spec = json.loads(os.environ[WORKER_ENV])
+    configure_logging(spec["log_level"])
+    create_app: AppFactory = import_from_string(spec["factory"])
+    return create_app(spec["database_url"], migrate=False, settings=Settings())
 
 
 def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) -> int:
@@ -56,14 +119,10 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
     except ValidationError as exc:
         return refuse(settings_problem(exc))
     args = parser(prog, settings).parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.log_level != "debug":
-        # Alembic narrates every migration context at INFO; the app logs what it upgraded.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(args.log_level)
     try:
         parse_url(args.database_url)  # a URL that cannot work is named before anything binds
+        factory = factory_path(create_app) if args.workers > 1 else ""
         sock = bind_socket(args.host, args.port)
         try:
             check_database(args.database_url, migrate=not args.no_migrate, settings=settings)
@@ -74,17 +133,20 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
         return refuse(str(exc))
     except Exception as exc:  # anything unforeseen: still one line, the traceback on request
         return refuse(f"could not start: {type(exc).__name__}: {first_line(exc)}")
+    options: dict[str, object] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        # The app logs each request itself, with its request id (todo_contract.request_log).
+        "access_log": False,
+        "loop": "auto",  # uvloop when installed
+        "http": http_protocol(),  # httptools when installed, with the head deadline
+    }
+    if args.workers > 1:
+        return serve_workers(sock, args, factory, options)
     # The schema was just upgraded (or checked): the app's lifespan only checks it again.
     app = create_app(args.database_url, migrate=False, settings=settings)
-    # The app logs each request itself, with its request id (todo_contract.request_log).
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        http=head_deadline_protocol(settings.request_head_timeout),
-    )
+    config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is a normal exit.
     with contextlib.suppress(KeyboardInterrupt):
@@ -103,6 +165,29 @@ def settings_problem(exc: ValidationError) -> str:
         else:
             problems.append(reason)
     return "bad setting: " + "; ".join(problems)
+
+
+def serve_workers(
+    sock: socket.socket, args: argparse.Namespace, factory: str, options: dict[str, object]
+) -> int:
+    """Serve the bound socket from ``args.workers`` processes (uvicorn's supervisor).
+
+    Workers are spawned fresh, so they get the app as an import string: ``worker_app``,
+    told which variant and database by ``WORKER_ENV``. The supervisor restarts a worker
+    that dies, and stops them all on Ctrl-C or SIGTERM.
+    """
+    os.environ[WORKER_ENV] = json.dumps(
+        {"factory": factory, "database_url": args.database_url, "log_level": args.log_level}
+    )
+    config = uvicorn.Config(
+        f"{__name__}:worker_app",
+        factory=True,
+        workers=args.workers,
+        **options,  # type: ignore[arg-type]
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[sock]).run()
+    return 0
 
 
 def first_line(exc: BaseException) -> str:

@@ -16,17 +16,23 @@ import httpx
 import pytest
 
 from benchmarks import load
+from benchmarks.database import BenchDatabase
+from benchmarks.ladder import variant_names
 from benchmarks.load import LoadStats, RequestMix, run_load
 from benchmarks.servers import Server, available_cpus, free_port, serve
+from benchmarks.wire import WireConfig, WirePlan, measure_wire
 
 SEEDED = 5
 RUN_S = 1.0
 WARMUP_S = 0.2
+WINDOW_SLACK_S = 0.15
+"""How far a wrk window may stray from the one asked for: wrk stops on its 100 ms tick, one
+tick late when the machine is busy; far from the whole second ``-d`` would have made it."""
 
 # A real run: wrk 4.1.0 (Debian) with the generated script on GET /todos/{id} and a missing id,
-# against orm_app; the last line is what the script's done() printed.
+# against orm_app, stopped by the harness after 0.5 s; the last line is what done() printed.
 WRK_SAMPLE_OUTPUT = """\
-Running 1s test @ http://127.0.0.1:35857
+Running 6s test @ http://127.0.0.1:35857
   1 threads and 4 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev
     Latency     8.56ms    3.41ms  24.01ms   77.59%
@@ -36,12 +42,13 @@ Running 1s test @ http://127.0.0.1:35857
      75%   10.44ms
      90%   12.90ms
      99%   20.53ms
-  471 requests in 1.01s, 98.61KB read
+  471 requests in 500.31ms, 98.61KB read
   Non-2xx or 3xx responses: 236
-Requests/sec:    467.12
+Requests/sec:    941.40
 Transfer/sec:     97.80KB
-WRK_LOAD_JSON {"requests":471,"duration_us":1008307,"connect":0,"read":0,"write":0,\
-"status":236,"timeout":0,"p50_us":7543.0,"p90_us":12902.0,"p99_us":20527.0,"max_us":24011.0}
+WRK_LOAD_JSON {"requests":471,"duration_us":500307,"connect":0,"read":0,"write":0,\
+"status":236,"timeout":0,"p50_us":7543.0,"p90_us":12902.0,"p99_us":20527.0,"max_us":24011.0,\
+"sent":475,"expected":200,"unexpected":{"404":236}}
 """
 
 
@@ -123,20 +130,65 @@ def test_the_builtin_generator_reads_todos_without_errors(
     assert stats.generator == "builtin"
     assert stats.concurrency == concurrency
     assert stats.requests > 0
-    assert (stats.errors, stats.timeouts) == (0, 0)
+    assert (stats.errors, stats.unexpected, stats.timeouts) == (0, 0, 0)
     assert stats.duration_s == pytest.approx(RUN_S)
     assert stats.requests_per_s == pytest.approx(stats.requests / stats.duration_s)
     assert_percentiles_ordered(stats)
 
 
 @pytest.mark.slow
-def test_responses_to_a_missing_todo_count_as_errors(server: Server, seeded_ids: list[int]) -> None:
+@pytest.mark.parametrize("generator", load.GENERATORS)
+def test_responses_to_a_missing_todo_count_as_unexpected_statuses(
+    server: Server, seeded_ids: list[int], generator: str
+) -> None:
     mix = RequestMix.get([f"/todos/{seeded_ids[0]}", "/todos/999999999"])
 
-    stats = run_builtin(server, mix, 2)
+    stats = run_load(
+        server.base_url,
+        mix,
+        concurrency=2,
+        duration_s=0.5,
+        warmup_s=0.1,
+        cpu=load_cpu(),
+        generator=generator,
+    )
 
-    assert 0 < stats.errors < stats.requests
-    assert stats.timeouts == 0
+    assert set(stats.unexpected_statuses) == {"404"}
+    assert 0 < stats.unexpected < stats.requests
+    assert (stats.errors, stats.timeouts) == (0, 0)
+
+
+@pytest.mark.slow
+def test_a_status_other_than_the_expected_one_is_unexpected_even_when_2xx(
+    server: Server, seeded_ids: list[int]
+) -> None:
+    mix = RequestMix("GET", (f"/todos/{seeded_ids[0]}",), expected_status=204)
+
+    stats = run_builtin(server, mix, 1)
+
+    assert stats.unexpected_statuses == {"200": stats.requests}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("duration_s", [0.2, 0.5])
+def test_a_wrk_window_shorter_than_a_second_lasts_what_was_asked(
+    server: Server, seeded_ids: list[int], duration_s: float
+) -> None:
+    mix = RequestMix.get([f"/todos/{todo_id}" for todo_id in seeded_ids])
+
+    stats = run_load(
+        server.base_url,
+        mix,
+        concurrency=2,
+        duration_s=duration_s,
+        warmup_s=0.2,
+        cpu=load_cpu(),
+        generator="wrk",
+    )
+
+    assert stats.duration_s == pytest.approx(duration_s, abs=WINDOW_SLACK_S)
+    assert stats.warmup_s == pytest.approx(0.2, abs=WINDOW_SLACK_S)
+    assert stats.requests_per_s == pytest.approx(stats.requests / stats.duration_s)
 
 
 @pytest.mark.slow
@@ -144,11 +196,11 @@ def test_every_post_the_generator_reports_created_exactly_one_todo(
     server: Server, seeded_ids: list[int]
 ) -> None:
     before = todo_count(server)
-    mix = RequestMix.send_json("POST", ["/todos"], {"title": "load"})
+    mix = RequestMix.send_json("POST", ["/todos"], {"title": "load"}, expected_status=201)
 
     stats = run_builtin(server, mix, 4)
 
-    assert (stats.errors, stats.timeouts) == (0, 0)
+    assert (stats.errors, stats.unexpected, stats.timeouts) == (0, 0, 0)
     assert stats.requests > 0
     assert todo_count(server) == before + stats.handled_requests
 
@@ -226,6 +278,18 @@ def test_the_wrk_script_sends_every_path_with_the_method_and_body() -> None:
     assert r'local body = "{\034title\034:\034say \092\034hi\092\034\034}"' in script
     assert '{["Content-Type"] = "application/json"}' in script
     assert f"'{load.WRK_MARKER}{{" in script
+    assert "local expected = 200" in script
+    assert "local start = 0" in script
+
+
+def test_the_wrk_script_starts_where_it_is_told_and_expects_the_mixs_status() -> None:
+    mix = RequestMix("DELETE", ("/todos/1", "/todos/2"), expected_status=204)
+
+    script = load.lua_script(mix, start=1234)
+
+    assert "local expected = 204" in script
+    assert "local start = 1234" in script
+    assert "return requests[(start + sent - 1) % #requests + 1]" in script
 
 
 def test_the_wrk_script_for_a_get_mix_sends_no_body() -> None:
@@ -257,23 +321,27 @@ def test_parsing_wrk_output_reads_the_json_line_in_milliseconds() -> None:
 
     assert stats.generator == "wrk"
     assert stats.requests == 471
-    assert stats.duration_s == pytest.approx(1.008307)
-    assert stats.requests_per_s == pytest.approx(471 / 1.008307)
+    assert stats.duration_s == pytest.approx(0.500307)
+    assert stats.requests_per_s == pytest.approx(471 / 0.500307)
     assert stats.latency_ms == pytest.approx(
         {"p50": 7.543, "p90": 12.902, "p99": 20.527, "max": 24.011}
     )
-    assert (stats.errors, stats.timeouts) == (236, 0)
+    assert (stats.errors, stats.timeouts) == (0, 0)
+    assert (stats.expected_status, stats.unexpected_statuses) == (200, {"404": 236})
 
 
 def test_wrk_socket_errors_count_as_errors_and_its_timeouts_as_timeouts() -> None:
     line = (
         'WRK_LOAD_JSON {"requests":10,"duration_us":1000000,"connect":1,"read":2,"write":3,'
-        '"status":4,"timeout":5,"p50_us":1.0,"p90_us":2.0,"p99_us":3.0,"max_us":4.0}'
+        '"status":4,"timeout":5,"p50_us":1.0,"p90_us":2.0,"p99_us":3.0,"max_us":4.0,'
+        '"sent":12,"expected":201,"unexpected":{"500":1,"404":3}}'
     )
 
     stats = load.parse_wrk_output(line, 1)
 
-    assert (stats.errors, stats.timeouts) == (1 + 2 + 3 + 4, 5)
+    assert (stats.errors, stats.timeouts) == (1 + 2 + 3, 5)
+    assert stats.unexpected_statuses == {"404": 3, "500": 1}
+    assert stats.unexpected == 4
 
 
 def test_wrk_output_without_the_json_line_is_refused() -> None:
@@ -298,5 +366,40 @@ def test_load_stats_become_the_reports_load_run() -> None:
     run = load.to_load_run(stats, backend="sqlite", app="orm", endpoint="get_todo", concurrency=4)
 
     assert (run.backend, run.app, run.endpoint, run.concurrency) == ("sqlite", "orm", "get_todo", 4)
-    assert (run.generator, run.requests, run.errors, run.timeouts) == ("wrk", 471, 236, 0)
+    assert (run.generator, run.requests, run.errors, run.timeouts) == ("wrk", 471, 0, 0)
     assert run.latency_ms == stats.latency_ms
+    assert (run.unexpected, run.invalid) == (236, True)
+    assert run.window_s == [pytest.approx(0.500307)]
+
+
+# --- a DELETE cell, as the benchmark runs it, with each generator --------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("generator", load.GENERATORS)
+def test_a_delete_cell_answers_only_204_with_each_generator(
+    bench: BenchDatabase, tmp_path: Path, generator: str
+) -> None:
+    """The warm-up and the measured window delete different ids: every DELETE that the cell
+    measures finds its row (a 404 would make the cell invalid and is counted)."""
+    plan = WirePlan(
+        configs=(WireConfig("delete", 4),),
+        repeats=2,
+        duration_s=0.3,
+        warmup_s=0.2,
+        generator=generator,
+    )
+
+    runs = measure_wire(bench, plan, tmp_path)
+
+    assert {run.app for run in runs} == set(variant_names())
+    for run in runs:
+        assert run.generator == generator
+        assert run.expected_status == 204
+        assert run.requests > 0
+        assert (run.unexpected_statuses, run.errors, run.timeouts) == ({}, 0, 0), run.app
+        assert not run.invalid
+        assert len(run.window_s) == 2
+        assert all(window == pytest.approx(0.3, abs=WINDOW_SLACK_S) for window in run.window_s)
+        assert run.warmup_s == pytest.approx(0.2, abs=WINDOW_SLACK_S)
+    assert all(run.ratios for run in runs if run.app == "orm")

@@ -116,6 +116,8 @@ def load_run(app: str, concurrency: int, requests_per_s: float) -> LoadRun:
         latency_ms={"p50": 1.2, "p90": 2.5, "p99": 4.75, "max": 12.0},
         errors=0,
         timeouts=2,
+        window_s=[2.0] * 5,
+        warmup_s=0.5,
     )
 
 
@@ -313,8 +315,11 @@ def test_load_runs_are_tabulated_with_the_generator_named(
     markdown = written.markdown
     wire = markdown.split("## Over the wire on sqlite", 1)[1]
     assert "| app | endpoint | concurrency | requests/s | p50 ms | p90 ms | p99 ms |" in wire
-    assert "| core | get_one | 8 | 5,230 | 1.20 | 2.50 | 4.75 | 12.0 | 0 | 2 |" in wire
-    assert "| orm | get_one | 8 | 3,120 | 1.20 | 2.50 | 4.75 | 12.0 | 0 | 2 |" in wire
+    assert "| errors | unexpected statuses | timeouts | windows (+warm-up) |" in wire
+    row = "| 1.20 | 2.50 | 4.75 | 12.0 | 0 | 0 | 2 | 5 × 2.00 s (+0.50 s) |"
+    assert f"| core | get_one | 8 | 5,230 {row}" in wire
+    assert f"| orm | get_one | 8 | 3,120 {row}" in wire
+    assert "invalid" not in wire
     assert "Load generator: wrk." in wire
 
 

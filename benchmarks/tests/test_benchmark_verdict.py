@@ -82,18 +82,6 @@ def test_the_targets_table_and_the_conclusions_say_the_same() -> None:
     assert "0.55 [0.50–0.62]" in line_count and "is missed" in line_count
 
 
-def test_an_unusable_cell_is_no_target_and_no_conclusion(monkeypatch: pytest.MonkeyPatch) -> None:
-    from benchmarks import validity
-
-    ratio = Ratio("orm", "core", Interval(0.9, 0.85, 0.95), significant=True)
-    load = [wire_run("core", "list_20", None), wire_run("orm", "list_20", ratio)]
-    monkeypatch.setattr(validity, "usable", lambda run: run.app != "orm")
-    assert wire_target_name("orm", "core", "list_20", "sqlite") not in {
-        t.name for t in check_targets([], load)
-    }
-    assert not [line for line in conclusions(sample_report().timings, load) if "wire" in line]
-
-
 def paired_timing(layer: str, rung: str, operation: str, samples: list[float]) -> Timing:
     ordered = sorted(samples)
     middle = ordered[len(ordered) // 2]

@@ -1,0 +1,59 @@
+"""``--workers N``: several uvicorn worker processes on one socket and one database.
+
+Each worker has its own engine and pool, so writes from two processes meet only in the
+database: on SQLite two processes share one file (``BEGIN IMMEDIATE`` and the busy timeout
+serialize them), on PostgreSQL and MariaDB two pools. No acknowledged write may be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock (types-psutil)
+import pytest
+
+from shared_tests.live_server import live_server
+from shared_tests.test_concurrency import run_clients
+
+CLIENTS = 96
+
+
+def worker_processes(pid: int) -> list[psutil.Process]:
+    """The server's uvicorn workers: its children started by multiprocessing's spawn."""
+    return [
+        child
+        for child in psutil.Process(pid).children()
+        if any("multiprocessing.spawn" in part for part in child.cmdline())
+    ]
+
+
+@pytest.mark.slow
+def test_two_workers_on_one_database_lose_no_acknowledged_write(
+    app_kind: str, database_url: str, tmp_path: Path
+) -> None:
+    args = ["--database-url", database_url, "--log-level", "warning", "--workers", "2"]
+    with live_server(app_kind, args, cwd=tmp_path) as server:
+        workers = worker_processes(server.process.pid)
+        assert len(workers) == 2, [w.cmdline() for w in workers]
+
+        outcome = asyncio.run(run_clients(server.base_url, CLIENTS))
+
+        assert outcome.failures == [], outcome.failures[:10]
+        assert outcome.created == CLIENTS
+        count = httpx.get(f"{server.base_url}/todos/count").json()
+        assert count["total"] == outcome.created - outcome.deleted
+        stored = httpx.get(f"{server.base_url}/todos", params={"limit": 1000}).json()
+        assert {
+            todo["id"]: {key: todo[key] for key in ("title", "completed", "priority")}
+            for todo in stored
+        } == outcome.expected
+        assert "Traceback" not in server.log()
+    assert server.process.returncode == 0
+    assert not any(worker.is_running() for worker in workers)
+    # what the workers acknowledged is in the database, as one process sees it afterwards
+    single = ["--database-url", database_url, "--log-level", "warning"]
+    with live_server(app_kind, single, cwd=tmp_path) as again:
+        stored = httpx.get(f"{again.base_url}/todos", params={"limit": 1000}).json()
+        assert {todo["id"] for todo in stored} == set(outcome.expected)
