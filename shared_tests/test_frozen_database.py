@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from shared_tests.helpers import create_todo
@@ -209,6 +209,20 @@ def test_the_timeout_settings_reach_the_drivers_connection(backend: str, databas
                 assert driver.connect_timeout == 2  # type: ignore[union-attr]
                 assert driver._read_timeout == 2.0  # type: ignore[union-attr]
                 assert driver._write_timeout == 2.0  # type: ignore[union-attr]
+    finally:
+        database.dispose()
+
+
+@pytest.mark.backends("postgresql")
+def test_options_in_the_database_url_are_kept_beside_the_statement_timeout(
+    database_url: str,
+) -> None:
+    url = make_url(database_url).update_query_dict({"options": "-c search_path=elsewhere"})
+    database = open_database(url.render_as_string(hide_password=False), SMALL)
+    try:
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SHOW search_path")).scalar_one() == "elsewhere"
+            assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "1s"
     finally:
         database.dispose()
 

@@ -107,12 +107,14 @@ def open_database(database_url: str, settings: Settings | None = None) -> Databa
     # A server can restart under us: test each pooled connection before use, and
     # recycle connections before MariaDB's wait_timeout closes them from its side.
     backend = url.get_backend_name()
+    connect_args = driver_connect_args(backend, settings)
+    given = url.query.get("options")
+    if "options" in connect_args and given:
+        # The URL's own server options (a search_path, say) are kept, not replaced.
+        given = given if isinstance(given, str) else " ".join(given)
+        connect_args["options"] = f"{given} {connect_args['options']}"
     engine = create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-        connect_args=driver_connect_args(backend, settings),
-        **pool,
+        url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **pool
     )
     if backend == "postgresql":
         _bound_psycopg_waits(engine, settings.database_read_timeout)
