@@ -113,7 +113,10 @@ def run_probe(
     program = [sys.executable, "-m", "benchmarks.instructions_probe"]
     program += ["--plan", str(plan_path), "--labels", str(labels_path)]
     # A fixed hash seed: set and dict layouts, and so the instructions, are the same every run.
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    # No coverage tracer in the probe (a test run under coverage passes one to its children
+    # through COVERAGE_* variables): it would be counted, and make callgrind's run far longer.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE_")}
+    env["PYTHONHASHSEED"] = "0"
     completed = subprocess.run(
         callgrind_command(program, output_dir),
         env=env,

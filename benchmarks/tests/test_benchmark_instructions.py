@@ -25,6 +25,8 @@ from benchmarks.instructions_probe import BETWEEN
 from benchmarks.profiles import HEADLINE_COUNTS, PROFILES
 from benchmarks.results import InstructionCount
 
+pytestmark = pytest.mark.xdist_group("callgrind")  # the module's probe runs once, on one worker
+
 TINY = CountPlan(n=5, heavy_n=1, warmup=2, asgi_apps=("core",), data_rungs=("raw", "core"))
 OPERATIONS = ("get_one", "create")
 AGREEMENT = 0.01
