@@ -15,6 +15,7 @@ import pytest
 
 from benchmarks.cli import main as bench_main
 from benchmarks.database import BenchDatabase, bench_database, fresh_url
+from benchmarks.tests.once import once, shared_root
 from shared_tests.second_core_app import VARIANT
 from todo_contract.variants import registered
 
@@ -35,8 +36,12 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     both read this one (each checks its own half: a complete report, and the new variant
     measured on every layer).
     """
-    output = tmp_path_factory.mktemp("smoke")
-    with registered(VARIANT):
-        code = bench_main(["--profile", "smoke", "--no-counts", "--output", str(output)])
+
+    def run(directory: Path) -> int:
+        with registered(VARIANT):
+            return bench_main(["--profile", "smoke", "--no-counts", "--output", str(directory)])
+
+    code = once(tmp_path_factory, "smoke-run", run)
+    output = shared_root(tmp_path_factory) / "once-smoke-run"
     assert code == 0, (output / "report.md").read_text()
     return output

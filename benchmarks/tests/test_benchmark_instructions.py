@@ -24,8 +24,7 @@ from benchmarks.instructions import CountPlan, measure_instructions, per_operati
 from benchmarks.instructions_probe import BETWEEN
 from benchmarks.profiles import HEADLINE_COUNTS, PROFILES
 from benchmarks.results import InstructionCount
-
-pytestmark = pytest.mark.xdist_group("callgrind")  # the module's probe runs once, on one worker
+from benchmarks.tests.once import once
 
 TINY = CountPlan(n=5, heavy_n=1, warmup=2, asgi_apps=("core",), data_rungs=("raw", "core"))
 OPERATIONS = ("get_one", "create")
@@ -37,16 +36,25 @@ def count_on(backend: str, workdir: Path, plan: CountPlan) -> list[InstructionCo
         return measure_instructions(backend, url, OPERATIONS, plan, workdir)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[InstructionCount], ...]:
     """The same tiny plan counted twice on SQLite, at the same time, each in its own process.
 
     Running them side by side halves the wait and is part of the check: what one count does
-    to the machine must not change the other's figures.
+    to the machine must not change the other's figures. Made once per test run (``once``),
+    whichever worker asks first.
     """
-    workdirs = [tmp_path_factory.mktemp("count") for _ in range(2)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return tuple(pool.map(lambda workdir: count_on("sqlite", workdir, TINY), workdirs))
+
+    def count_twice(directory: Path) -> list[list[dict[str, object]]]:
+        workdirs = [directory / "first", directory / "second"]
+        for workdir in workdirs:
+            workdir.mkdir()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            runs = pool.map(lambda workdir: count_on("sqlite", workdir, TINY), workdirs)
+            return [[dataclasses.asdict(count) for count in run] for run in runs]
+
+    runs = once(tmp_path_factory, "two-counts", count_twice)
+    return tuple([InstructionCount(**count) for count in run] for run in runs)
 
 
 def test_the_plan_covers_each_chosen_rung_and_app_on_each_operation() -> None:

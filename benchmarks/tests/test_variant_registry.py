@@ -19,8 +19,6 @@ from benchmarks.ladder import variant_names
 from benchmarks.profiles import SMOKE
 from shared_tests.second_core_app import VARIANT
 
-pytestmark = pytest.mark.xdist_group("smoke_run")  # one smoke run per session, not per worker
-
 NAME = VARIANT.name
 BASELINE = "core"
 
