@@ -2,7 +2,8 @@
 
 The page opens with *The answer* (``benchmarks.verdict``): the verdict in a few sentences,
 each figure with its interval, and the terms it uses; then the targets and gates; then the
-ladder, layer by layer, with every median, interval, ratio and SQL statement count; then where
+ladder, layer by layer, with every median, interval, ratio and SQL statement count; how cost
+grows with rows (``benchmarks.curve_report``); then where
 the time goes; and at the end the method and the environment the figures were measured in.
 Marks are words (met, missed, not significant, passed, FAILED), never emoji a reader's fonts
 may not draw. The terminal's summary is ``benchmarks.terminal``.
@@ -27,6 +28,8 @@ from benchmarks.charts import (
     select_timings,
     write_charts,
 )
+from benchmarks.curve_charts import curves_title, write_curve_charts
+from benchmarks.curve_report import curve_sections
 from benchmarks.formatting import (
     MISSING,
     format_count,
@@ -431,6 +434,7 @@ def _embedded_titles(report: Report) -> set[str]:
     backends = {t.backend for t in report.timings}
     titles = {ladder_title(t.backend, t.layer) for t in report.timings}
     titles |= {instructions_title(c.backend) for c in report.instructions}
+    titles |= {curves_title(c.backend) for c in report.curves}
     return titles | {load_title(b) for b in backends | {r.backend for r in report.load}}
 
 
@@ -440,6 +444,7 @@ def render_markdown(report: Report, chart_files: dict[str, str]) -> str:
     for backend in ordered_backends(t.backend for t in report.timings):
         for layer in ("data", "asgi"):
             lines += _layer(report, backend, layer, chart_files)
+    lines += curve_sections(report, chart_files)
     lines += instruction_sections(report, chart_files)
     lines += _load(report, chart_files)
     lines += _breakdown(report) + _conclusions(report)
@@ -457,6 +462,7 @@ def write_report(report: Report, output_dir: Path) -> list[Path]:
     output_dir.mkdir(parents=True, exist_ok=True)
     chart_files = write_charts(report, output_dir)
     chart_files |= write_instruction_charts(report, output_dir)
+    chart_files |= write_curve_charts(report, output_dir)
     json_path = output_dir / "report.json"
     json_text = json.dumps(report.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
     json_path.write_text(json_text + "\n", encoding="utf-8")

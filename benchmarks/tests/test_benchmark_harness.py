@@ -50,7 +50,10 @@ def test_the_rungs_return_the_same_todo(bench: BenchDatabase) -> None:
         for name, rung in rungs.items()
         if "get_one" in rung.implementations
     }
-    assert set(answers) == {"raw", "core", "orm", "orm+columns", "orm+identity_map"}
+    assert set(answers) == {
+        *("raw", "core", "orm", "orm+columns", "orm+identity_map"),
+        *("core+kept_open", "orm+kept_open"),
+    }
     assert len({answer.model_dump_json() for answer in answers.values()}) == 1
 
 
