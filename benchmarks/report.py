@@ -54,6 +54,7 @@ from benchmarks.results import (
     Target,
     Timing,
 )
+from benchmarks.rungs.kept_open import KNOB as KEPT_OPEN
 from benchmarks.validity import usable
 from benchmarks.verdict import TERMS, the_answer
 
@@ -156,13 +157,29 @@ def _gates(report: Report) -> list[str]:
 
 
 def split_rungs(rungs: Sequence[str]) -> list[list[str]]:
-    """The ladder's rungs, then (when there are any) each variant with its knobs: one table
-    of a dozen intervals side by side does not fit a page, two of four or five do."""
+    """The ladder's rungs, then (when there are any) each variant with its knobs, then the
+    variants with their kept-open rungs: one table of a dozen intervals side by side does
+    not fit a page, several of four or five do."""
+    kept = [rung for rung in rungs if rung.endswith(f"+{KEPT_OPEN}") and knob_of(rung)]
     main = [rung for rung in rungs if knob_of(rung) is None]
     groups = [main]
     for variant in [rung for rung in main if any(knob_of(r) == rung for r in rungs)]:
-        groups.append([variant, *(rung for rung in rungs if knob_of(rung) == variant)])
+        knobs = [rung for rung in rungs if knob_of(rung) == variant and rung not in kept]
+        if knobs:
+            groups.append([variant, *knobs])
+    if kept:
+        groups.append([name for rung in kept for name in (knob_of(rung) or rung, rung)])
     return groups
+
+
+def _group_heading(rungs: Sequence[str]) -> str:
+    """What a table after the ladder's holds: a variant's knobs, or the kept-open rungs."""
+    if any(rung.endswith(f"+{KEPT_OPEN}") for rung in rungs):
+        return (
+            "Per statement: each variant's reads on one Connection or Session kept open across "
+            "a sample's calls, against the variant as shipped (a unit of work per call):"
+        )
+    return f"The knobs on {rungs[0]}, each against {rungs[0]} as shipped:"
 
 
 def _timing_table(
@@ -244,10 +261,11 @@ def _layer(report: Report, backend: str, layer: str, chart_files: Mapping[str, s
     heading = LAYER_HEADINGS.get(layer, f"{layer} layer")
     lines = [f"## {heading} on {backend}", ""]
     for index, rungs in enumerate(split_rungs(ordered_rungs(timings))):
+        owners = [rung for rung in rungs if not index or knob_of(rung) is not None]
         if index:
-            lines += [f"The knobs on {rungs[0]}, each against {rungs[0]} as shipped:", ""]
+            lines += [_group_heading(rungs), ""]
         lines += [*_timing_table(timings, operations, rungs), ""]
-        lines += _ratio_table(timings, operations, rungs[1:] if index else rungs)
+        lines += _ratio_table(timings, operations, owners)
         lines += _query_table(timings, operations, rungs, every)
     return lines + _chart_lines(ladder_title(backend, layer), chart_files)
 

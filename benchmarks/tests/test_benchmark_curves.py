@@ -19,7 +19,7 @@ from benchmarks.data_layer import queries_per_operation
 from benchmarks.database import BenchDatabase
 from benchmarks.gates import query_count_gate
 from benchmarks.registry import OPERATIONS, load_rungs, series_operations
-from benchmarks.report import render_markdown, write_report
+from benchmarks.report import render_markdown, split_rungs, write_report
 from benchmarks.results import Interval, Timing
 from benchmarks.tests.test_benchmark_report import sample_report
 
@@ -171,3 +171,12 @@ def test_the_report_has_the_cost_section_its_table_and_its_chart(tmp_path: Path)
     )
     no_curves = dataclasses.replace(report, curves=[])
     assert "How cost grows" not in render_markdown(no_curves, {})
+
+
+def test_the_kept_open_rungs_get_a_table_of_their_own_beside_their_variants() -> None:
+    rungs = ["raw", "core", "orm", "core+kept_open", "orm+columns", "orm+kept_open"]
+    assert split_rungs(rungs) == [
+        ["raw", "core", "orm"],
+        ["orm", "orm+columns"],
+        ["core", "core+kept_open", "orm", "orm+kept_open"],
+    ]
