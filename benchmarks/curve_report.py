@@ -31,7 +31,9 @@ INTRO = (
     "its relative error), once per repeat; the figures are the medians of the per-repeat "
     "fits with 95% bootstrap intervals, and a difference between two rungs is the median of "
     "per-repeat differences. *Worst miss* is the largest distance between a size's median and "
-    "the line, relative to that median: a few percent means the line describes the rung. The "
+    "the line, relative to that median: a few percent means the line describes the rung; "
+    "more means its cost per row changes with the size, and the line is a summary: the "
+    "sizes' own times are in the tables above. The "
     "API has no bulk insert endpoint (it creates one todo per request), so inserts are "
     "measured at the data layer only; whole requests are `GET /todos?limit=N`."
 )
