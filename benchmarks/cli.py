@@ -24,6 +24,7 @@ from benchmarks import asgi_layer, data_layer
 from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
 from benchmarks.callgrind import valgrind_path
 from benchmarks.ceiling import measure_ceiling
+from benchmarks.curves import cost_curves
 from benchmarks.database import BACKENDS, bench_database, fresh_url, temporary_workdir
 from benchmarks.environment import database_version, environment
 from benchmarks.gates import query_count_gate, same_answers_gate
@@ -263,6 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         targets=check_targets(timings, load),
         conclusions=conclusions(timings, load) + instruction_conclusions(timings, counts),
         instructions=counts,
+        curves=cost_curves(timings),
     )
     written = write_report(report, args.output)
     if args.compare:

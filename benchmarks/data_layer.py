@@ -18,14 +18,20 @@ COUNTED_OPERATIONS = 4
 
 
 def sampler(
-    bench: BenchDatabase, operation: str, function: Implementation
+    bench: BenchDatabase,
+    operation: str,
+    function: Implementation,
+    after: Callable[[BenchDatabase], None] | None = None,
 ) -> Callable[[int], float]:
-    """Take one sample: make arguments, time the calls, then restore the table's size."""
+    """Take one sample: make arguments, time the calls, then (untimed) let the rung close
+    what it kept open and restore the table's size."""
     workload = OPERATIONS[operation]
 
     def sample(k: int) -> float:
         arguments = workload.arguments(bench, k)
         elapsed = timed(lambda argument: function(bench, argument), arguments)
+        if after is not None:
+            after(bench)
         if workload.adds_rows:
             bench.remove_rows_after_seed()
         return elapsed
@@ -41,7 +47,8 @@ def groups_for(
     for operation in operations:
         group = [
             Variant(
-                (rung.name, operation), sampler(bench, operation, rung.implementations[operation])
+                (rung.name, operation),
+                sampler(bench, operation, rung.implementations[operation], rung.after_sample),
             )
             for rung in rungs
             if operation in rung.implementations
@@ -60,6 +67,8 @@ def queries_per_operation(bench: BenchDatabase, rung: Rung, operation: str) -> f
     with counting as counter:
         for argument in arguments:
             function(bench, argument)
+        if rung.after_sample is not None:
+            rung.after_sample(bench)
     if workload.adds_rows:
         bench.remove_rows_after_seed()
     return counter.count / COUNTED_OPERATIONS

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from benchmarks.instructions import CountPlan
 from benchmarks.measure import Plan
-from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS
+from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, series_operations
 from benchmarks.wire import WireConfig, WirePlan
 
 EVERY_OPERATION = tuple(OPERATIONS)
@@ -54,9 +54,15 @@ HEADLINE_COUNTS = CountPlan(
 """Instruction counts of the main ladder on three headline operations: callgrind runs the code
 about 50 times slower, so the default profile counts these and ``--full`` counts everything."""
 
+SIZE_SERIES = (*series_operations("list"), *series_operations("insert"))
+"""Every size of both series: lists of 1 … 1000 rows, inserts of 1 … 1000 rows in one
+transaction (``benchmarks.curves`` fits each rung's cost line through them)."""
+
+QUICK_OPERATIONS = {"get_one", "list_20", "list_1000", "count", "create", "update", *SIZE_SERIES}
+
 QUICK = Profile(
     name="quick",
-    operations=("get_one", "list_20", "list_1000", "count", "create", "update"),
+    operations=tuple(name for name in OPERATIONS if name in QUICK_OPERATIONS),
     data=Plan(repeats=3, warmups=1, sample_seconds=0.02),
     asgi=Plan(repeats=3, warmups=1, sample_seconds=0.02),
     wire=WirePlan(
@@ -76,8 +82,10 @@ QUICK = Profile(
 DEFAULT = Profile(
     name="default",
     operations=EVERY_OPERATION,
-    data=Plan(repeats=15, warmups=2, sample_seconds=0.02),
-    asgi=Plan(repeats=15, warmups=2, sample_seconds=0.02),
+    # 12 repeats of 15 ms samples (15 of 20 ms before the size series doubled the in-process
+    # samples): the in-process layers then take about 4 s more than before, not 14
+    data=Plan(repeats=12, warmups=2, sample_seconds=0.015),
+    asgi=Plan(repeats=12, warmups=2, sample_seconds=0.015),
     wire=WirePlan(
         configs=_configs(
             ladder=("get_one", "list_20", "create"),
@@ -113,7 +121,7 @@ FULL = Profile(
 
 SMOKE = Profile(
     name="smoke",
-    operations=("get_one", "list_20", "create"),
+    operations=("get_one", "list_1", "list_20", "create"),
     data=Plan(repeats=2, warmups=0, sample_seconds=0.002),
     asgi=Plan(repeats=2, warmups=0, sample_seconds=0.002),
     wire=WirePlan(

@@ -27,6 +27,10 @@ from benchmarks.database import BenchDatabase
 Implementation = Callable[..., Any]
 RepositoryCall = Callable[[ModuleType, Any, Any], Any]
 """How an operation calls a variant's repository: (repository module, unit, argument)."""
+Series = Literal["list", "insert"]
+"""A size series: lists of N rows (``GET /todos?limit=N``), or N rows inserted in one
+transaction (no endpoint: the API creates one todo per request)."""
+SERIES: tuple[Series, ...] = ("list", "insert")
 
 
 class Request(NamedTuple):
@@ -93,6 +97,11 @@ class Operation:
     """A thousand rows per call: fewer per instruction-count segment, a longer load window."""
     profile_calls: int = 0
     """Calls cProfile makes for the breakdown of where the time goes; 0: not profiled."""
+    series: Series | None = None
+    """The size series it belongs to: its times are fitted against ``rows`` together with
+    the other operations of the series (``benchmarks.curves``); None: in no series."""
+    rows: int = 0
+    """Rows one call returns or inserts: the x of the series' fit."""
 
 
 def _created(index: int) -> dict[str, Any]:
@@ -101,6 +110,37 @@ def _created(index: int) -> dict[str, Any]:
 
 def _patched(index: int) -> dict[str, Any]:
     return {"priority": index % 7}
+
+
+def _list(rows: int, *, heavy: bool = False, profile_calls: int = 0) -> Operation:
+    """``list_<rows>``: the first ``rows`` todos, a point of the list series."""
+    query = workloads.list_filter(rows)
+    return Operation(
+        f"list_{rows}",
+        f"list {rows} todo" + ("s" if rows > 1 else ""),
+        workloads.nothing,
+        lambda repository, unit, _: repository.list_todos(unit, query),
+        http=Http("GET", f"/todos?limit={rows}"),
+        heavy=heavy,
+        profile_calls=profile_calls,
+        series="list",
+        rows=rows,
+    )
+
+
+def _insert(name: str, rows: int, *, heavy: bool = False) -> Operation:
+    """``rows`` todos inserted in one transaction, a point of the insert series (no
+    repository function and no endpoint: implemented per family, see ``rungs.variants``)."""
+    return Operation(
+        name,
+        f"insert {rows} todo{'s' if rows > 1 else ''} in one transaction",
+        workloads.batches_of(rows),
+        writes=True,
+        adds_rows=True,
+        heavy=heavy,
+        series="insert",
+        rows=rows,
+    )
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -114,23 +154,11 @@ OPERATIONS: dict[str, Operation] = {
             http=Http("GET", "/todos/{id}", ids="hot"),
             profile_calls=400,
         ),
-        Operation(
-            "list_20",
-            "list 20 todos",
-            workloads.nothing,
-            lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_20),
-            http=Http("GET", "/todos?limit=20"),
-            profile_calls=200,
-        ),
-        Operation(
-            "list_1000",
-            "list 1000 todos",
-            workloads.nothing,
-            lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_1000),
-            http=Http("GET", "/todos?limit=1000"),
-            heavy=True,
-            profile_calls=40,
-        ),
+        _list(1),
+        _list(10),
+        _list(20, profile_calls=200),
+        _list(100),
+        _list(1000, heavy=True, profile_calls=40),
         Operation(
             "list_completed",
             "list 20 completed todos (filtered)",
@@ -171,19 +199,21 @@ OPERATIONS: dict[str, Operation] = {
             adds_rows=True,
             http=Http("DELETE", "/todos/{id}", ids="fresh", expected_status=204),
         ),
-        Operation(
-            "seed_1000",
-            "insert 1000 todos in one transaction",
-            workloads.batches_of_1000,
-            writes=True,
-            adds_rows=True,
-            heavy=True,
-        ),
+        _insert("insert_1", 1),
+        _insert("insert_10", 10),
+        _insert("insert_100", 100),
+        _insert("seed_1000", workloads.SEED_ROWS, heavy=True),
     )
 }
 
 HTTP_OPERATIONS = tuple(name for name, op in OPERATIONS.items() if op.http is not None)
 """The operations the API has an endpoint for, in registry order."""
+
+
+def series_operations(series: Series) -> tuple[str, ...]:
+    """The operations of a size series, by rising ``rows``."""
+    members = [op for op in OPERATIONS.values() if op.series == series]
+    return tuple(op.name for op in sorted(members, key=lambda op: op.rows))
 
 
 @dataclass(frozen=True)
@@ -212,6 +242,9 @@ class Rung:
     implementations: dict[str, Implementation] = field(default_factory=dict)
     extra_statements: dict[str, ExtraStatements] = field(default_factory=dict)
     """Per operation, the statements it sends beyond its baseline's, declared (see above)."""
+    after_sample: Callable[[BenchDatabase], None] | None = None
+    """Called after each timed sample (untimed): a rung that keeps its unit of work open
+    across a sample's calls closes it here (``benchmarks.rungs.kept_open``)."""
 
 
 RUNGS: dict[str, Rung] = {}
@@ -240,15 +273,17 @@ def implements(rung_name: str, operation: str) -> Callable[[Implementation], Imp
 
 
 def load_rungs() -> dict[str, Rung]:
-    """Every rung in ladder order: the raw driver, one per registered variant, the knobs.
+    """Every rung in ladder order: the raw driver, one per registered variant, the knobs,
+    then each variant's kept-open rung (``benchmarks.rungs.kept_open``).
 
     Built at each call from the variant registry, so a variant registered since is measured.
     """
     from benchmarks.rungs import raw  # noqa: F401  (registers the raw rung)
+    from benchmarks.rungs.kept_open import kept_open_rungs
     from benchmarks.rungs.knobs import knob_rungs
     from benchmarks.rungs.variants import variant_rungs
 
     rungs = dict(RUNGS)
-    for built in (*variant_rungs(), *knob_rungs()):
+    for built in (*variant_rungs(), *knob_rungs(), *kept_open_rungs()):
         rungs[built.name] = built
     return rungs

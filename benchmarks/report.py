@@ -2,7 +2,8 @@
 
 The page opens with *The answer* (``benchmarks.verdict``): the verdict in a few sentences,
 each figure with its interval, and the terms it uses; then the targets and gates; then the
-ladder, layer by layer, with every median, interval, ratio and SQL statement count; then where
+ladder, layer by layer, with every median, interval, ratio and SQL statement count; how cost
+grows with rows (``benchmarks.curve_report``); then where
 the time goes; and at the end the method and the environment the figures were measured in.
 Marks are words (met, missed, not significant, passed, FAILED), never emoji a reader's fonts
 may not draw. The terminal's summary is ``benchmarks.terminal``.
@@ -27,6 +28,8 @@ from benchmarks.charts import (
     select_timings,
     write_charts,
 )
+from benchmarks.curve_charts import curves_title, write_curve_charts
+from benchmarks.curve_report import curve_sections
 from benchmarks.formatting import (
     MISSING,
     format_count,
@@ -51,6 +54,7 @@ from benchmarks.results import (
     Target,
     Timing,
 )
+from benchmarks.rungs.kept_open import KNOB as KEPT_OPEN
 from benchmarks.validity import usable
 from benchmarks.verdict import TERMS, the_answer
 
@@ -153,13 +157,29 @@ def _gates(report: Report) -> list[str]:
 
 
 def split_rungs(rungs: Sequence[str]) -> list[list[str]]:
-    """The ladder's rungs, then (when there are any) each variant with its knobs: one table
-    of a dozen intervals side by side does not fit a page, two of four or five do."""
+    """The ladder's rungs, then (when there are any) each variant with its knobs, then the
+    variants with their kept-open rungs: one table of a dozen intervals side by side does
+    not fit a page, several of four or five do."""
+    kept = [rung for rung in rungs if rung.endswith(f"+{KEPT_OPEN}") and knob_of(rung)]
     main = [rung for rung in rungs if knob_of(rung) is None]
     groups = [main]
     for variant in [rung for rung in main if any(knob_of(r) == rung for r in rungs)]:
-        groups.append([variant, *(rung for rung in rungs if knob_of(rung) == variant)])
+        knobs = [rung for rung in rungs if knob_of(rung) == variant and rung not in kept]
+        if knobs:
+            groups.append([variant, *knobs])
+    if kept:
+        groups.append([name for rung in kept for name in (knob_of(rung) or rung, rung)])
     return groups
+
+
+def _group_heading(rungs: Sequence[str]) -> str:
+    """What a table after the ladder's holds: a variant's knobs, or the kept-open rungs."""
+    if any(rung.endswith(f"+{KEPT_OPEN}") for rung in rungs):
+        return (
+            "Per statement: each variant's reads on one Connection or Session kept open across "
+            "a sample's calls, against the variant as shipped (a unit of work per call):"
+        )
+    return f"The knobs on {rungs[0]}, each against {rungs[0]} as shipped:"
 
 
 def _timing_table(
@@ -241,10 +261,11 @@ def _layer(report: Report, backend: str, layer: str, chart_files: Mapping[str, s
     heading = LAYER_HEADINGS.get(layer, f"{layer} layer")
     lines = [f"## {heading} on {backend}", ""]
     for index, rungs in enumerate(split_rungs(ordered_rungs(timings))):
+        owners = [rung for rung in rungs if not index or knob_of(rung) is not None]
         if index:
-            lines += [f"The knobs on {rungs[0]}, each against {rungs[0]} as shipped:", ""]
+            lines += [_group_heading(rungs), ""]
         lines += [*_timing_table(timings, operations, rungs), ""]
-        lines += _ratio_table(timings, operations, rungs[1:] if index else rungs)
+        lines += _ratio_table(timings, operations, owners)
         lines += _query_table(timings, operations, rungs, every)
     return lines + _chart_lines(ladder_title(backend, layer), chart_files)
 
@@ -431,6 +452,7 @@ def _embedded_titles(report: Report) -> set[str]:
     backends = {t.backend for t in report.timings}
     titles = {ladder_title(t.backend, t.layer) for t in report.timings}
     titles |= {instructions_title(c.backend) for c in report.instructions}
+    titles |= {curves_title(c.backend) for c in report.curves}
     return titles | {load_title(b) for b in backends | {r.backend for r in report.load}}
 
 
@@ -440,6 +462,7 @@ def render_markdown(report: Report, chart_files: dict[str, str]) -> str:
     for backend in ordered_backends(t.backend for t in report.timings):
         for layer in ("data", "asgi"):
             lines += _layer(report, backend, layer, chart_files)
+    lines += curve_sections(report, chart_files)
     lines += instruction_sections(report, chart_files)
     lines += _load(report, chart_files)
     lines += _breakdown(report) + _conclusions(report)
@@ -457,6 +480,7 @@ def write_report(report: Report, output_dir: Path) -> list[Path]:
     output_dir.mkdir(parents=True, exist_ok=True)
     chart_files = write_charts(report, output_dir)
     chart_files |= write_instruction_charts(report, output_dir)
+    chart_files |= write_curve_charts(report, output_dir)
     json_path = output_dir / "report.json"
     json_text = json.dumps(report.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
     json_path.write_text(json_text + "\n", encoding="utf-8")

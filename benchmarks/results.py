@@ -124,6 +124,32 @@ class InstructionCount:
 
 
 @dataclass
+class CostFit:
+    """How one rung's time grows with rows: time = fixed + per_row × rows, fitted over the
+    operations of a size series (``benchmarks.curves``).
+
+    ``fixed_samples`` and ``per_row_samples`` hold one fit per repeat (every size of that
+    repeat), so that two rungs' fits pair by repeat as their times do; ``fixed_us`` and
+    ``per_row_us`` are their medians with 95% bootstrap intervals. A fit that cannot be made
+    (fewer than two sizes, repeats that do not pair) has None there and says why in
+    ``not_measured``: it is reported as not measured, never as a number.
+    """
+
+    layer: str
+    backend: str
+    rung: str
+    series: str  # "list" or "insert" (``benchmarks.registry.SERIES``)
+    sizes: list[int]  # rows per call of the fitted operations, rising
+    medians_us: list[float]  # the median time of each size
+    fixed_us: Interval | None
+    per_row_us: Interval | None
+    fixed_samples: list[float] = field(default_factory=list)
+    per_row_samples: list[float] = field(default_factory=list)
+    worst_residual: float | None = None  # largest |median − line| / median over the sizes
+    not_measured: str = ""  # why there is no fit ("" when there is one)
+
+
+@dataclass
 class Gate:
     """A check that must pass before any figure is reported."""
 
@@ -169,6 +195,7 @@ class Report:
     targets: list[Target]
     conclusions: list[str]
     instructions: list[InstructionCount] = field(default_factory=list)
+    curves: list[CostFit] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see benchmarks/README.md for the schema)."""

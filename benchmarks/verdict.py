@@ -15,20 +15,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from benchmarks.charts import ordered_backends
+from benchmarks.curves import find_fit, fit_difference, lifecycle
 from benchmarks.formatting import (
     format_count,
     format_interval_us,
     format_percent_interval,
     format_ratio_interval,
 )
-from benchmarks.ladder import FLOOR, compared_pairs, knob_of, reference
-from benchmarks.results import Interval, LoadRun, Ratio, Report, Timing
+from benchmarks.ladder import FLOOR, RAW, compared_pairs, knob_of, reference
+from benchmarks.results import CostFit, Interval, LoadRun, Ratio, Report, Timing
+from benchmarks.rungs.kept_open import kept_rung_name
 from benchmarks.stats import bootstrap_median_interval
 from benchmarks.validity import usable_runs
-from benchmarks.workloads import LIST_20, LIST_1000, SEED_ROWS
+from benchmarks.workloads import SEED_ROWS
 
 MAX_SENTENCES = 8
-SHORT_LIST, LONG_LIST = LIST_20.limit, LIST_1000.limit
 KNOB_WORDS = {
     "expire_on_commit": "expire_on_commit=True (the Session's default)",
     "columns": "selecting columns instead of Todo objects",
@@ -46,6 +47,7 @@ class Figures:
     backend: str
     timings: dict[tuple[str, str, str], Timing]
     load: list[LoadRun]
+    curves: list[CostFit]
 
     @classmethod
     def of(cls, report: Report, backend: str) -> Figures:
@@ -53,10 +55,14 @@ class Figures:
             (t.layer, t.rung, t.operation): t for t in report.timings if t.backend == backend
         }
         load = [run for run in usable_runs(report.load) if run.backend == backend]
-        return cls(backend, timings, load)
+        return cls(backend, timings, load, [c for c in report.curves if c.backend == backend])
 
     def timing(self, layer: str, rung: str, operation: str) -> Timing | None:
         return self.timings.get((layer, rung, operation))
+
+    def fit(self, layer: str, rung: str, series: str) -> CostFit | None:
+        """The rung's fitted cost line, or None when it was not fitted."""
+        return find_fit(self.curves, self.backend, layer, rung, series)
 
     def ratio(self, layer: str, rung: str, operation: str, denominator: str) -> Ratio | None:
         timing = self.timing(layer, rung, operation)
@@ -147,42 +153,69 @@ def sentence_over_http(figures: Figures, upper: str, lower: str) -> str | None:
 
 
 def per_row(figures: Figures, rung: str) -> Interval | None:
-    """µs per row at the data layer: the slope between list_20 and list_1000, per repeat."""
-    short = figures.timing("data", rung, "list_20")
-    long = figures.timing("data", rung, "list_1000")
-    if short is None or long is None:
-        return None
-    rows = LONG_LIST - SHORT_LIST
-    return paired([long.samples, short.samples], lambda a, b: (a - b) / rows)
+    """µs per row listed at the data layer: the slope of the rung's fitted cost line."""
+    fit = figures.fit("data", rung, "list")
+    return None if fit is None else fit.per_row_us
+
+
+def _us(interval: Interval) -> str:
+    """``12.3 [11.0–13.1]``, with ``(n.s.)`` when the interval contains no difference."""
+    text = format_interval_us(interval)
+    return text if _excludes_zero(interval) else text + " (n.s.)"
+
+
+def _sizes(fit: CostFit) -> str:
+    return f"{format_count(min(fit.sizes))}–{format_count(max(fit.sizes))}"
 
 
 def sentence_per_row(figures: Figures, upper: str, lower: str) -> str | None:
-    slopes = [
-        figures.timing("data", rung, operation)
-        for rung in (upper, lower)
-        for operation in ("list_20", "list_1000")
-    ]
-    if any(t is None for t in slopes):
+    """Fixed and per-row costs from the fitted lines: what the upper rung adds per call and
+    per row listed, at the data layer and (when measured) per whole request."""
+    a, b = figures.fit("data", upper, "list"), figures.fit("data", lower, "list")
+    found = None if a is None or b is None else fit_difference(a, b)
+    if a is None or b is None or found is None or b.fixed_us is None or b.per_row_us is None:
         return None
-    a20, a1000, b20, b1000 = (t.samples for t in slopes if t is not None)
-    rows = LONG_LIST - SHORT_LIST
-    extra = paired([a1000, a20, b1000, b20], lambda w, x, y, z: ((w - x) - (y - z)) / rows)
-    base = per_row(figures, lower)
-    if extra is None or base is None:
-        return None
-    source = (
-        f"the slope between lists of {SHORT_LIST} and {LONG_LIST:,} rows, the two sizes "
-        "this run measured"
+    fixed, rows = found
+    text = (
+        f"Fitting time = fixed + per-row × rows over lists of {_sizes(a)} rows, the {upper} "
+        f"adds {_us(fixed)} µs per call and {_us(rows)} µs per row at the data layer, over "
+        f"{lower}'s {format_interval_us(b.fixed_us)} µs per call and "
+        f"{format_interval_us(b.per_row_us)} µs per row"
     )
-    if not _excludes_zero(extra):
-        return (
-            f"Per row returned, the {upper} adds no significant time at the data layer "
-            f"({format_interval_us(extra)} µs per row over {lower}'s "
-            f"{format_interval_us(base)}; {source})."
+    raw = figures.fit("data", RAW, "list")
+    if raw is not None and raw.fixed_us is not None and raw.per_row_us is not None:
+        text += (
+            f" (the raw driver: {format_interval_us(raw.fixed_us)} and "
+            f"{format_interval_us(raw.per_row_us)})"
         )
+    c, d = figures.fit("asgi", upper, "list"), figures.fit("asgi", lower, "list")
+    whole = None if c is None or d is None else fit_difference(c, d)
+    if whole is not None:
+        text += (
+            f"; per whole request in process, {_us(whole[0])} µs per request and "
+            f"{_us(whole[1])} µs per row"
+        )
+    return text + "."
+
+
+def sentence_lifecycle(figures: Figures, upper: str, lower: str) -> str | None:
+    """What the unit of work costs per call (own rung − kept-open rung), on a get_one."""
+    costs, statements = [], []
+    for rung, unit in ((lower, "Connection"), (upper, "Session")):
+        own = figures.timing("data", rung, "get_one")
+        kept = figures.timing("data", kept_rung_name(rung), "get_one")
+        cost = None if own is None or kept is None else lifecycle(own, kept)
+        if own is None or kept is None or cost is None:
+            continue
+        costs.append(f"{rung}'s {unit} {_us(cost)} µs of its {format_interval_us(own.interval)}")
+        statements.append(f"{format_interval_us(kept.interval)} µs ({rung})")
+    if not costs:
+        return None
     return (
-        f"Per row returned, the {upper} adds {format_interval_us(extra)} µs at the data layer "
-        f"to {lower}'s {format_interval_us(base)} µs per row ({source})."
+        "Of a get_one at the data layer, opening and closing the unit of work (checkout, "
+        f"begin, commit or rollback, close) costs {' and '.join(costs)}; the statement alone, "
+        "on a Connection or Session kept open as SQLAlchemy's short_selects example does, "
+        f"costs {' and '.join(statements)}."
     )
 
 
@@ -193,14 +226,21 @@ def sentence_writes(figures: Figures, upper: str, lower: str) -> str | None:
         if ratio is not None:
             parts.append(f"{format_ratio_interval(ratio.interval)} {words}")
     seed = figures.ratio("data", upper, "seed_1000", lower)
-    if not parts and seed is None:
+    a, b = figures.fit("data", upper, "insert"), figures.fit("data", lower, "insert")
+    bulk = None if a is None or b is None else fit_difference(a, b)
+    if not parts and seed is None and bulk is None:
         return None
     text = f"On writes, the {upper}'s data layer takes "
     if parts:
         text += f"{' and '.join(parts)} against {lower}'s time"
-        if seed is not None:
+        if seed is not None or bulk is not None:
             text += ", and "
-    if seed is not None:
+    if bulk is not None and a is not None:
+        text += (
+            f"inserting {_sizes(a)} rows in one transaction it adds {_us(bulk[0])} µs per "
+            f"call and {_us(bulk[1])} µs per row (add_all against one executemany)"
+        )
+    elif seed is not None:
         text += (
             f"{format_ratio_interval(seed.interval)} {lower}'s time to insert "
             f"{format_count(SEED_ROWS)} rows in one transaction (add_all against one "
@@ -220,8 +260,8 @@ def knob_effects(figures: Figures, orm: str) -> tuple[list[str], list[str]]:
     )
     significant, insignificant = [], []
     for knob in knobs:
-        if knob_of(knob) != orm:
-            continue
+        if knob_of(knob) != orm or knob == kept_rung_name(orm):
+            continue  # keeping the Session open is the lifecycle sentence's, not a knob
         ratios = [
             (ratio, operation)
             for (layer, rung, operation), timing in figures.timings.items()
@@ -343,6 +383,7 @@ def the_answer(report: Report) -> list[str]:
         sentence_over_http(figures, upper, lower),
         sentence_per_row(figures, upper, lower),
         sentence_writes(figures, upper, lower),
+        sentence_lifecycle(figures, upper, lower),
         sentence_knobs(figures, upper),
         sentence_floor(figures, reference().name),
         sentence_recommendation(figures, upper, lower),

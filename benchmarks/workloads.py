@@ -8,6 +8,7 @@ are inserted before it (neither is timed). Which builder an operation uses is wr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import cycle, islice
 from typing import Any
 
@@ -25,6 +26,16 @@ HOT_IDS = 50
 LIST_20 = TodoFilter(completed=None, limit=20, offset=0)
 LIST_1000 = TodoFilter(completed=None, limit=1000, offset=0)
 LIST_COMPLETED = TodoFilter(completed=True, limit=20, offset=0)
+LIST_SIZES = (1, 10, 20, 100, 1000)
+"""The list lengths measured: list_20 and list_1000 for the ladder, all five for the cost
+curve (``benchmarks.curves``): 1, 10, 100 and 1000 spread over three decades, 20 between."""
+INSERT_SIZES = (1, 10, 100, 1000)
+"""The rows inserted in one transaction by insert_1 … insert_100 and seed_1000."""
+
+
+def list_filter(limit: int) -> TodoFilter:
+    """The first ``limit`` todos, unfiltered: what ``GET /todos?limit=N`` asks for."""
+    return TodoFilter(completed=None, limit=limit, offset=0)
 
 
 def hot_ids(bench: BenchDatabase, count: int = HOT_IDS) -> list[int]:
@@ -74,6 +85,14 @@ SEED_ROWS = 1000
 """Rows ``seed_1000`` inserts in one transaction."""
 
 
-def batches_of_1000(bench: BenchDatabase, count: int) -> list[Any]:
-    """``count`` lists of 1000 fresh todos."""
-    return [new_todos(bench, SEED_ROWS) for _ in range(count)]
+def batches_of(rows: int) -> Callable[[BenchDatabase, int], list[Any]]:
+    """The builder of ``count`` lists of ``rows`` fresh todos (one list per bulk insert)."""
+
+    def batches(bench: BenchDatabase, count: int) -> list[Any]:
+        return [new_todos(bench, rows) for _ in range(count)]
+
+    batches.__doc__ = f"``count`` lists of {rows} fresh todos."
+    return batches
+
+
+batches_of_1000 = batches_of(SEED_ROWS)

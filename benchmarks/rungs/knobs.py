@@ -16,8 +16,14 @@ from sqlalchemy.orm import Session
 
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import family_variant
-from benchmarks.registry import ExtraStatements, Implementation, Rung
-from benchmarks.workloads import LIST_20, LIST_1000, LIST_COMPLETED
+from benchmarks.registry import (
+    OPERATIONS,
+    ExtraStatements,
+    Implementation,
+    Rung,
+    series_operations,
+)
+from benchmarks.workloads import LIST_COMPLETED, list_filter
 from todo_contract.clock import utc_now
 from todo_contract.params import TodoFilter
 from todo_contract.schemas import TodoCreate, TodoRead
@@ -114,12 +120,14 @@ def knob_implementations(orm: Variant) -> dict[str, dict[str, Implementation]]:
         "expire_on_commit": {"create": create_expiring, "update": update_expiring},
         "columns": {
             "get_one": get_one_columns,
-            "list_20": list_columns(LIST_20),
-            "list_1000": list_columns(LIST_1000),
+            **{
+                name: list_columns(list_filter(OPERATIONS[name].rows))
+                for name in series_operations("list")
+            },
             "list_completed": list_columns(LIST_COMPLETED),
         },
         "identity_map": {"get_one": get_one_cached},
-        "bulk_insert": {"seed_1000": seed_bulk},
+        "bulk_insert": dict.fromkeys(series_operations("insert"), seed_bulk),
         "yield_per": {"list_1000": list_1000_yield_per},
     }
 

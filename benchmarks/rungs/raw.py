@@ -23,7 +23,7 @@ from sqlalchemy import ClauseElement, make_url
 
 from benchmarks.counting import CountingCursor, StatementCounter
 from benchmarks.database import BenchDatabase
-from benchmarks.registry import implements, rung
+from benchmarks.registry import OPERATIONS, Implementation, implements, rung, series_operations
 from benchmarks.rungs.variants import INSERT_MANY
 from core_app import queries
 from todo_contract.clock import next_updated_at, utc_now
@@ -200,16 +200,16 @@ def _list(bench: BenchDatabase, limit: int, completed: bool | None = None) -> li
         return [_todo(row) for row in cursor.fetchall()]
 
 
-@implements("raw", "list_20")
-def list_20(bench: BenchDatabase, _: object) -> list[TodoRead]:
-    """SELECT 20 rows."""
-    return _list(bench, 20)
+def _lister(rows: int) -> Implementation:
+    def list_rows(bench: BenchDatabase, _: object) -> list[TodoRead]:
+        return _list(bench, rows)
+
+    list_rows.__doc__ = f"SELECT {rows} rows."
+    return list_rows
 
 
-@implements("raw", "list_1000")
-def list_1000(bench: BenchDatabase, _: object) -> list[TodoRead]:
-    """SELECT 1000 rows."""
-    return _list(bench, 1000)
+for _name in series_operations("list"):
+    implements("raw", _name)(_lister(OPERATIONS[_name].rows))
 
 
 @implements("raw", "list_completed")
@@ -264,9 +264,8 @@ def delete(bench: BenchDatabase, todo_id: int) -> bool:
         return bool(cursor.rowcount)
 
 
-@implements("raw", "seed_1000")
-def seed_1000(bench: BenchDatabase, items: list[TodoCreate]) -> int:
-    """executemany of one INSERT in one transaction."""
+def insert_rows(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+    """executemany of one INSERT in one transaction (every size of the insert series)."""
     raw = driver(bench)
     now = raw.time(utc_now())
     with raw.transaction(write=True) as cursor:
@@ -274,3 +273,7 @@ def seed_1000(bench: BenchDatabase, items: list[TodoCreate]) -> int:
             raw.sql["insert_many"], [{**item.model_dump(), "created_at": now} for item in items]
         )
     return len(items)
+
+
+for _name in series_operations("insert"):
+    implements("raw", _name)(insert_rows)

@@ -5,9 +5,10 @@ Each operation opens its unit of work with the variant's ``db.open_unit(database
 holds — and calls the variant's ``repository`` function for it, as the operation's record
 says (``benchmarks.registry.OPERATIONS``). So a rung cannot drift from its app.
 
-``seed_1000`` has no repository function (the API creates one todo at a time); it is written
-once per *family*, the way code of that family would seed: the ORM adds 1000 mapped objects
-and commits, hand-written SQL executes one INSERT with 1000 parameter sets.
+The insert series (``insert_1``, ``insert_10``, ``insert_100``, ``seed_1000``: N rows in one
+transaction) has no repository function (the API creates one todo at a time); it is written
+once per *family*, the way code of that family would seed: the ORM adds N mapped objects and
+commits, hand-written SQL executes one INSERT with N parameter sets.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from benchmarks.registry import (
     Operation,
     RepositoryCall,
     Rung,
+    series_operations,
 )
 from benchmarks.workloads import SEED_ROWS
 from todo_contract.clock import utc_now
@@ -57,10 +59,10 @@ def through_repository(
 
 
 def orm_bulk_insert(open_unit: OpenUnit, models: ModuleType) -> Implementation:
-    """The ORM's idiomatic unit of work: add_all 1000 mapped objects, one commit."""
+    """The ORM's idiomatic unit of work: add_all N mapped objects, one commit."""
     todo = models.Todo
 
-    def seed_1000(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+    def insert_rows(bench: BenchDatabase, items: list[TodoCreate]) -> int:
         now = utc_now()
         with open_unit(bench.database, write=True) as session:
             session.add_all(
@@ -69,13 +71,13 @@ def orm_bulk_insert(open_unit: OpenUnit, models: ModuleType) -> Implementation:
             session.commit()
         return len(items)
 
-    return seed_1000
+    return insert_rows
 
 
 def sql_bulk_insert(open_unit: OpenUnit) -> Implementation:
-    """Hand-written SQL: one text() INSERT executed with 1000 parameter sets."""
+    """Hand-written SQL: one text() INSERT executed with N parameter sets."""
 
-    def seed_1000(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+    def insert_rows(bench: BenchDatabase, items: list[TodoCreate]) -> int:
         now = utc_now()
         with open_unit(bench.database, write=True) as connection, connection.begin():
             connection.execute(
@@ -83,16 +85,23 @@ def sql_bulk_insert(open_unit: OpenUnit) -> Implementation:
             )
         return len(items)
 
-    return seed_1000
+    return insert_rows
 
 
-ADD_ALL_STATEMENTS = ExtraStatements(
-    at_most=SEED_ROWS - 1,
-    why="add_all flushes one INSERT per object where the dialect cannot batch them with "
-    "RETURNING (SQLite): up to one statement per row against one executemany",
-)
-"""The ORM's seed_1000 sends up to 1000 INSERTs where hand-written SQL sends one
-``executemany``: that is the idiomatic code's real cost, so it is declared, not hidden."""
+def add_all_statements(rows: int) -> ExtraStatements:
+    """The ORM's insert of ``rows`` objects sends up to ``rows`` INSERTs where hand-written
+    SQL sends one ``executemany``: that is the idiomatic code's real cost, so it is
+    declared, not hidden."""
+    return ExtraStatements(
+        at_most=rows - 1,
+        why="add_all flushes one INSERT per object where the dialect cannot batch them with "
+        "RETURNING (SQLite): up to one statement per row against one executemany",
+    )
+
+
+ADD_ALL_STATEMENTS = add_all_statements(SEED_ROWS)
+INSERT_SERIES = series_operations("insert")
+"""The bulk inserts every family implements: N rows in one transaction."""
 
 
 def variant_rung(variant: Variant) -> Rung:
@@ -107,10 +116,14 @@ def variant_rung(variant: Variant) -> Rung:
     }
     extra: dict[str, ExtraStatements] = {}
     if variant.family == "orm":
-        implementations["seed_1000"] = orm_bulk_insert(open_unit, variant.module("models"))
-        extra["seed_1000"] = ADD_ALL_STATEMENTS
+        insert_rows = orm_bulk_insert(open_unit, variant.module("models"))
+        for name in INSERT_SERIES:
+            rows = OPERATIONS[name].rows
+            if rows > 1:
+                extra[name] = add_all_statements(rows)
     else:
-        implementations["seed_1000"] = sql_bulk_insert(open_unit)
+        insert_rows = sql_bulk_insert(open_unit)
+    implementations |= dict.fromkeys(INSERT_SERIES, insert_rows)
     return Rung(
         variant.name, variant.description, baseline(variant, "data"), implementations, extra
     )

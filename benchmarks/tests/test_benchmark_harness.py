@@ -50,7 +50,10 @@ def test_the_rungs_return_the_same_todo(bench: BenchDatabase) -> None:
         for name, rung in rungs.items()
         if "get_one" in rung.implementations
     }
-    assert set(answers) == {"raw", "core", "orm", "orm+columns", "orm+identity_map"}
+    assert set(answers) == {
+        *("raw", "core", "orm", "orm+columns", "orm+identity_map"),
+        *("core+kept_open", "orm+kept_open"),
+    }
     assert len({answer.model_dump_json() for answer in answers.values()}) == 1
 
 
@@ -216,6 +219,7 @@ def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     for heading in (
         "## Gates",
         "## Data layer on sqlite",
+        "## How cost grows with rows on sqlite",
         "## Over the wire on sqlite",
         "## Where the time goes",
         "## Targets",
@@ -223,7 +227,16 @@ def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     ):
         assert heading in markdown
     pngs = sorted(path.name for path in first.glob("*.png"))
-    assert pngs == ["ladder-asgi-sqlite.png", "ladder-data-sqlite.png", "load-sqlite.png"]
+    assert pngs == [
+        "curves-sqlite.png",
+        "ladder-asgi-sqlite.png",
+        "ladder-data-sqlite.png",
+        "load-sqlite.png",
+    ]
+    # lists of 1 and 20 rows: a line per rung, with its intervals, on both in-process layers
+    fitted = {(c["layer"], c["rung"]) for c in report["curves"] if c["fixed_us"] is not None}
+    assert {("data", "raw"), ("data", "core"), ("data", "orm"), ("asgi", "orm")} <= fitted
+    assert {("data", "core+kept_open"), ("data", "orm+kept_open")} <= fitted
 
     second = tmp_path / "second"
     capsys.readouterr()

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from benchmarks.curves import cost_curves
 from benchmarks.results import Interval, LoadRun, Ratio, Report, Timing
 from benchmarks.targets import check_targets, conclusions, judge, wire_target_name
 from benchmarks.tests.test_benchmark_report import sample_report
@@ -104,7 +105,7 @@ def full_report(scale: float = 1.0) -> Report:
         return dataclasses.replace(timing, ratios=list(ratios))
 
     timings = [
-        t("data", "raw", "list_20", 100),
+        t("data", "raw", "list_20", 200),
         t("data", "core", "list_20", 300),
         t("data", "orm", "list_20", 600, ratio_of("orm", "core", 2.0, 1.9, 2.1)),
         t("data", "raw", "list_1000", 5000),
@@ -142,12 +143,21 @@ def full_report(scale: float = 1.0) -> Report:
             20300,
             ratio_of("orm+yield_per", "orm", 0.99, 0.95, 1.03),
         ),
+        t("data", "core", "get_one", 110),
+        t("data", "core+kept_open", "get_one", 30),
+        t("data", "orm", "get_one", 370),
+        t("data", "orm+kept_open", "get_one", 110),
+        t("asgi", "core", "list_1", 1000),
+        t("asgi", "core", "list_100", 2000),
+        t("asgi", "orm", "list_1", 1500),
+        t("asgi", "orm", "list_100", 3490),
         t("asgi", "floor", "get_one", 800),
         t("asgi", "core", "get_one", 1900, ratio_of("core", "floor", 2.36, 2.27, 2.53)),
         t("asgi", "orm", "get_one", 2400, ratio_of("orm", "core", 1.26, 1.17, 1.41)),
     ]
     report = sample_report()
     report.timings = timings
+    report.curves = cost_curves(timings)
     report.gates = [dataclasses.replace(g, passed=True) for g in report.gates]
     report.load = [
         dataclasses.replace(wire_run("core", "get_one", None), concurrency=1),
@@ -165,9 +175,22 @@ def test_the_answer_states_every_measured_figure_with_its_interval() -> None:
     assert "a get_one request through the orm app costs 500 [" in text  # 2400 − 1900
     assert "1.26× [1.17–1.41] its time" in text
     assert "Over HTTP (uvicorn, 1 connection), the orm app serves 0.84× [0.80–0.88]" in text
-    # per row: (20400 − 600 − (10300 − 300)) / 980 = 10.0 µs over core's 10,000 / 980
-    assert re.search(r"the orm adds 10\.0 \[[\d.]+–[\d.]+\] µs at the data layer", text)
-    assert "core's 10.2 [" in text and "lists of 20 and 1,000 rows" in text
+    # the lines through list_20 and list_1000: orm 19,800 / 980 µs per row and 600 − 20 ×
+    # that per call; core 10,000 / 980 and 300 − 20 × that; the ORM adds their differences
+    assert re.search(
+        r"lists of 20–1,000 rows, the orm adds 100 \[[\d.]+–[\d.]+\] µs per call and "
+        r"10\.0 \[[\d.]+–[\d.]+\] µs per row at the data layer, over core's 95\.9 \[",
+        text,
+    )
+    assert "µs per call and 10.2 [" in text  # core's per row: 10,000 / 980
+    assert "(the raw driver: 102 [" in text
+    # whole requests: orm 1,990 / 99 per row, core 1,000 / 99: 990 / 99 more; per call 490
+    assert re.search(r"per whole request in process, 490 \[[\d.]+–[\d.]+\] µs per request", text)
+    assert "µs per request and 10.0 [" in text
+    # lifecycle: own unit − kept open, per repeat
+    assert "core's Connection 80.0 [78.4–81.6] µs of its 110 [" in text
+    assert "orm's Session 260 [255–265] µs of its 370 [" in text
+    assert "kept open as SQLAlchemy's short_selects example does, costs 30.0 [" in text
     assert "2.60× [2.40–2.80] to create a todo" in text
     assert "5.20× [5.00–5.50] core's time to insert 1,000 rows" in text
     assert "insert(Todo) with a list of dicts instead of add_all takes 0.27× [0.26–0.28]" in text
@@ -189,9 +212,10 @@ def test_a_figure_not_measured_leaves_its_sentence_out() -> None:
     report = full_report()
     report.load = []
     report.timings = [t for t in report.timings if t.operation not in ("list_1000", "seed_1000")]
+    report.curves = cost_curves(report.timings)
     text = "\n".join(the_answer(report))
     assert "Over HTTP" not in text
-    assert "Per row" not in text
+    assert "at the data layer, over" not in text  # one list size: no line, no per-row figure
     assert "insert 1,000 rows" not in text
     assert "1.26× [1.17–1.41]" in text  # what was measured is still said
     report.timings = []
