@@ -187,7 +187,12 @@ def measure_wire(
 
 
 def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[LoadRun]:
-    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per repeat.
+    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per round.
+
+    Each cell's requests/s and server CPU per request are medians over its repeats; its
+    ratios against another app (of requests/s, and of CPU per request when every round
+    measured it on both sides) are taken round by round and summarized by
+    ``round_ratio_interval``.
 
     A cell with any unexpected status in any measured window is invalid: its figures are
     kept (with the count) but no ratio is taken with it on either side, since a rate of 404s
