@@ -289,9 +289,10 @@ def _load_row(run: LoadRun) -> list[object]:
 
 
 WIRE_RATIOS_NOTE = (
-    "Each ratio is the geometric mean of per-round ratios (the two apps measured back to "
+    "Each ratio is the median of per-round ratios (the two apps measured back to "
     "back in each round, the rounds spread over the whole layer) with a 95% *prediction* "
-    "interval for another run of as many rounds (Student's t on the rounds): the noise of "
+    "interval for another run's median (from the rounds' median absolute deviation, robust "
+    "to a round a busy machine starved; see benchmarks/README.md): the noise of "
     "a shared machine drifts over tens of seconds, so rounds, not windows, are the "
     "independent observations, and an interval that does not contain the next run's figure "
     "would overstate what is known. Server CPU per request is user + system CPU of the "

@@ -31,9 +31,8 @@ class Ratio:
     """``numerator`` / ``denominator`` per repeat (same repeat, interleaved), summarized.
 
     ``method`` says how: in process the median of per-repeat ratios with a bootstrap
-    interval; over the wire the geometric mean of per-round ratios with a t prediction
-    interval (``benchmarks.stats.round_ratio_interval``), whose ``interval.median`` holds
-    that geometric mean.
+    interval; over the wire the median of per-round ratios with a 95% prediction interval
+    for another run's median (``benchmarks.stats.round_ratio_interval``).
     """
 
     numerator: str

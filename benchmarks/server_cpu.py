@@ -31,6 +31,22 @@ tens of µs."""
 IDLE_TIMEOUT_S = 1.0
 
 
+def _runnable(pid: int) -> bool:
+    """True when a thread of ``pid`` is running or waiting for a CPU (state R)."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.rindex(")") + 2 :].startswith("R"):
+            return True
+    return False
+
+
 def _thread_ns(pid: int) -> dict[tuple[int, int], int]:
     """(pid, tid) → ns on a CPU, for every thread of ``pid``; empty when it has gone."""
     times: dict[tuple[int, int], int] = {}
@@ -46,22 +62,29 @@ def _thread_ns(pid: int) -> dict[tuple[int, int], int]:
     return times
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (uvicorn's worker processes)."""
+    pids = [pid]
+    with contextlib.suppress(psutil.Error):  # gone: its threads read as none
+        pids += [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    return pids
+
+
 @dataclass(frozen=True)
 class CpuReading:
     """The CPU time of every thread of a process tree at one moment."""
 
     threads: dict[tuple[int, int], int]
+    runnable: bool = False  # a thread was running or waiting for a CPU
 
     @classmethod
     def of(cls, pid: int) -> CpuReading:
         """Read ``pid`` and all its descendants."""
-        pids = [pid]
-        with contextlib.suppress(psutil.Error):  # gone: its threads read as none below
-            pids += [child.pid for child in psutil.Process(pid).children(recursive=True)]
+        pids = _tree(pid)
         threads: dict[tuple[int, int], int] = {}
         for each in pids:
             threads.update(_thread_ns(each))
-        return cls(threads)
+        return cls(threads, any(_runnable(each) for each in pids))
 
     def since(self, earlier: CpuReading) -> float:
         """Seconds of CPU spent between ``earlier`` and this reading (threads seen now)."""
@@ -78,13 +101,16 @@ def settled(pid: int, *, timeout_s: float = IDLE_TIMEOUT_S) -> CpuReading:
     """A reading taken once ``pid``'s tree has gone idle (or after ``timeout_s``).
 
     wrk stops with requests in flight that the server still serves; reading at once would
-    charge their CPU to the next cell measured on this server.
+    charge their CPU to the next cell measured on this server. Idle means little CPU over a
+    poll *and* no thread waiting for a CPU: on a busy machine a server starved of CPU also
+    spends little, with its requests still queued.
     """
     deadline = time.monotonic() + timeout_s
     reading = CpuReading.of(pid)
     while True:
         time.sleep(IDLE_POLL_S)
         later = CpuReading.of(pid)
-        if later.since(reading) * 1e9 < IDLE_BELOW_NS or time.monotonic() > deadline:
+        quiet = later.since(reading) * 1e9 < IDLE_BELOW_NS and not later.runnable
+        if quiet or time.monotonic() > deadline:
             return later
         reading = later

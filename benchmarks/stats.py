@@ -14,6 +14,7 @@ same report.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -152,79 +153,66 @@ def make_ratio(
     )
 
 
-T_975 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
-"""Student's t, 97.5th percentile, for 1 to 30 degrees of freedom (beyond: 1.96 would
-flatter; 2.042 is used, which errs wide). A table rather than scipy, which the benchmark
-does not otherwise need."""
-
-ROUND_METHOD = "rounds: t prediction interval of the geometric mean"
+ROUND_METHOD = "rounds: median, robust t prediction interval"
 """How over-the-wire ratios are summarized (``Ratio.method``), see :func:`round_ratio_interval`."""
 
+MAD_TO_SIGMA = 1.4826
+"""The median absolute deviation times this estimates a normal spread's standard deviation."""
 
-def t_975(degrees_of_freedom: int) -> float:
-    """Student's t quantile for a two-sided 95% interval."""
-    if degrees_of_freedom < 1:
-        raise ValueError(f"need at least 1 degree of freedom, got {degrees_of_freedom}")
-    return T_975[min(degrees_of_freedom, len(T_975)) - 1]
+
+PIVOT_DRAWS = 200_000
+
+
+@functools.cache
+def prediction_factor(rounds: int) -> float:
+    """The 95th percentile of ``|median(A) − median(B)| / (MAD_TO_SIGMA · MAD(A))`` over two
+    independent samples of ``rounds`` standard normal values: what a robust spread is
+    multiplied by to predict another run's median (see :func:`round_ratio_interval`).
+    Simulated with a fixed seed, so the same rounds always give the same interval.
+    """
+    if rounds < 2:
+        raise ValueError(f"need at least 2 rounds, got {rounds}")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((PIVOT_DRAWS, rounds))
+    b = rng.standard_normal((PIVOT_DRAWS, rounds))
+    center = np.median(a, axis=1)
+    spread = MAD_TO_SIGMA * np.median(np.abs(a - center[:, None]), axis=1)
+    pivot = np.abs(center - np.median(b, axis=1)) / spread
+    return float(np.quantile(pivot, 0.95))
 
 
 def round_ratio_interval(numerators: Sequence[float], denominators: Sequence[float]) -> Interval:
-    """The geometric mean of per-round ratios, with a 95% interval for *another run's* figure.
+    """The median of per-round ratios, with a 95% interval for *another run's* median.
 
     Over the wire the noise of a shared machine drifts over tens of seconds: two apps measured
     back to back in one round share it, but consecutive rounds do not, and the rounds of one
     run do not see what the next run will. A bootstrap of the median of five adjacent ratios
-    is then far too narrow (two consecutive runs here disagreed beyond each other's
-    intervals). So each round is one observation (the unit that carries the drift), the
-    ratios are averaged on a log scale (a ratio and its inverse get the same width), and the
-    interval is Student's t *prediction* interval for the mean of another run of as many
-    rounds: ``mean ± t(n−1) · s · sqrt(2/n)``. A confidence interval for this run's mean
-    (``sqrt(1/n)``) would contain the next run's estimate only about 83% of the time even
-    if nothing drifted, since that estimate is noisy too; the prediction interval is meant
-    to contain it 95% of the time, which ``python -m benchmarks.calibration`` checks. One
-    round gives no interval (it collapses to the figure).
+    was far too narrow (two consecutive runs here disagreed beyond each other's intervals).
+    So each round is one observation (the unit that carries the drift), on a log scale (a
+    ratio and its inverse get the same width). A round in which a busy machine starved the
+    server or the generator gives a wild ratio, so the figure is the *median* of the rounds
+    and the spread their median absolute deviation (``MAD_TO_SIGMA`` × MAD estimates σ; a
+    standard deviation would let one starved round decide the width). The interval is a
+    95% prediction interval for the median of another run of as many rounds:
+    ``median ± prediction_factor(n) · σ``, the factor being the 95th percentile of
+    ``|median(A) − median(B)| / σ(A)`` for two runs of n normal rounds (a t-like pivot
+    whose quantile has no closed form for medians and MADs, so it is simulated, with a
+    fixed seed). A confidence interval for this run's figure alone would contain the next
+    run's only about 83% of the time even if nothing drifted, since that figure is noisy
+    too; ``python -m benchmarks.calibration`` checks how often this one does on the machine.
+    One round gives no interval (it collapses to the figure).
     """
     ratios = _paired_ratios(numerators, denominators)
     if np.any(ratios <= 0):
         raise ValueError(f"ratios must be positive, got {ratios.tolist()!r}")
     logs = np.log(ratios)
-    center = float(np.mean(logs))
+    center = float(np.median(logs))
     n = logs.size
     if n == 1:
         value = math.exp(center)
         return Interval(median=value, low=value, high=value)
-    half = t_975(n - 1) * float(np.std(logs, ddof=1)) * math.sqrt(2.0 / n)
+    sigma = MAD_TO_SIGMA * float(np.median(np.abs(logs - center)))
+    half = prediction_factor(n) * sigma
     return Interval(
         median=math.exp(center), low=math.exp(center - half), high=math.exp(center + half)
     )

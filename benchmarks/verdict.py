@@ -373,7 +373,7 @@ TERMS = (
     "way of doing the same operation at a layer (the raw driver, Core, the ORM, an ORM "
     "knob); the *floor* is the same FastAPI routes and models with no database, what the "
     "framework alone costs; a *ratio* such as orm/core is the median of per-repeat ratios "
-    "of the two rungs' times, both measured in the same repeat (over HTTP: the geometric mean "
+    "of the two rungs' times, both measured in the same repeat (over HTTP: the median "
     "of per-round ratios of requests/s or of the server's CPU time per request); an "
     "*interval* [low–high] is the 95% bootstrap confidence interval of the figure before "
     "it (over HTTP: a 95% interval for what another run would give), and a difference is "

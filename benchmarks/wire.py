@@ -250,14 +250,30 @@ def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[Load
             names = (f"{app}×{workers}", f"{app}×1")
         if run.invalid or other is None or other.invalid:
             continue
-        if all(value > 0 for value in [*run.requests_per_s_samples, *other.requests_per_s_samples]):
-            run.ratios.append(
-                make_round_ratio(*names, run.requests_per_s_samples, other.requests_per_s_samples)
-            )
-        mine, theirs = run.cpu_us_per_request_samples, other.cpu_us_per_request_samples
-        if mine and len(mine) == len(theirs) and all(v > 0 for v in [*mine, *theirs]):
-            run.cpu_ratios.append(make_round_ratio(*names, mine, theirs))
+        pairs = answered_rounds(run.requests_per_s_samples, other.requests_per_s_samples)
+        if pairs:
+            run.ratios.append(make_round_ratio(*names, *pairs))
+        pairs = answered_rounds(run.cpu_us_per_request_samples, other.cpu_us_per_request_samples)
+        if pairs:
+            run.cpu_ratios.append(make_round_ratio(*names, *pairs))
     return list(runs.values())
+
+
+def answered_rounds(
+    upper: Sequence[float], lower: Sequence[float]
+) -> tuple[list[float], list[float]] | None:
+    """The rounds in which both sides have a positive figure, as two paired lists.
+
+    On a busy machine a window can pass with the generator or the server starved of CPU
+    and no response (0 requests/s): that round measured the machine, not the app, and has no
+    ratio. None when the two series do not pair or no round is left.
+    """
+    if len(upper) != len(lower):
+        return None
+    kept = [(a, b) for a, b in zip(upper, lower, strict=True) if a > 0 and b > 0]
+    if not kept:
+        return None
+    return [a for a, _ in kept], [b for _, b in kept]
 
 
 def merged_counts(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
