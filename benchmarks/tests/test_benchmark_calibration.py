@@ -13,6 +13,7 @@ import math
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -368,3 +369,23 @@ def test_a_round_with_no_response_on_either_side_has_no_ratio() -> None:
 
     assert orm.ratios[0].interval.median == pytest.approx(0.8)  # rounds 1 and 3
     assert orm.cpu_ratios[0].interval.median == pytest.approx(1.3)  # all three rounds
+
+
+@pytest.mark.parametrize(
+    ("code", "busy"), [("import time; time.sleep(30)", False), ("while True: pass", True)]
+)
+def test_a_server_is_settled_only_once_no_thread_runs_or_waits_for_a_cpu(
+    code: str, busy: bool
+) -> None:
+    """A server starved of CPU on a busy machine spends little but is not idle: settled()
+    waits while any thread is running or runnable (here, until its timeout)."""
+    with subprocess.Popen([sys.executable, "-c", code]) as process:
+        try:
+            time.sleep(0.2)  # past the interpreter's start-up
+            started = time.monotonic()
+            reading = server_cpu.settled(process.pid, timeout_s=0.3)
+            waited = time.monotonic() - started
+        finally:
+            process.kill()
+    assert reading.runnable is busy
+    assert (waited >= 0.3) is busy
