@@ -141,7 +141,8 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                     Target(
                         f"{name} ≥ 85% of the floor: {endpoint}, c{level} (SQLite)",
                         f"{name}/floor requests/s ≥ 0.85",
-                        invalid or (NOT_MEASURED if ratio is None else _show(ratio)),
+                        invalid
+                        or (NOT_MEASURED if ratio is None else _with_cpu(_show(ratio), run, FLOOR)),
                         NOT_MEASURED
                         if ratio is None or invalid
                         else judge(ratio.interval, at_least=0.85),

@@ -229,3 +229,16 @@ def test_a_negative_part_of_a_gap_carries_what_it_offsets() -> None:
     wire = ladder_part("HTTP server", -249.0, "measured separately")
     assert wire["note"] == "measured separately"
     assert "note" not in ladder_part("HTTP server", 10.0, "measured separately")
+
+
+def test_the_floor_targets_also_set_cpu_per_request_beside_requests_per_s() -> None:
+    core = dataclasses.replace(
+        wire_run("core", "get_one", ratio_of("core", "floor", 0.60, 0.55, 0.66)),
+        concurrency=1,
+        cpu_ratios=[ratio_of("core", "floor", 1.84, 1.70, 2.00)],
+    )
+    load = [dataclasses.replace(wire_run("floor", "get_one", None), concurrency=1), core]
+    target = next(t for t in check_targets([], load) if t.name.startswith("core ≥ 85%"))
+
+    assert target.measured == "0.60 [0.55–0.66]; server CPU per request 1.84 [1.70–2.00]"
+    assert target.status == "missed"
