@@ -49,6 +49,25 @@ def format_ratio(ratio: Ratio) -> str:
     return text if ratio.significant else text + NOT_SIGNIFICANT
 
 
+UNPINNED_SPREAD = 1.5
+"""An over-the-wire ratio whose interval's high is more than 1.5× its low (about ±20%) is
+too wide to say more than its direction: the text says so in words."""
+UNPINNED = "cannot be pinned down on this machine"
+
+
+def pinned_down(ratio: Ratio) -> bool:
+    """False when ``ratio``'s interval is too wide to state a figure (``UNPINNED_SPREAD``)."""
+    low, high = ratio.interval.low, ratio.interval.high
+    return low > 0 and high / low <= UNPINNED_SPREAD
+
+
+def format_wire_ratio(ratio: Ratio) -> str:
+    """``format_ratio``, followed by "(cannot be pinned down on this machine)" when its
+    interval is too wide to mean a figure."""
+    text = format_ratio(ratio)
+    return text if pinned_down(ratio) else f"{text} ({UNPINNED})"
+
+
 def format_percent_interval(interval: Interval) -> str:
     """``41% [37–45%]`` from an interval of fractions."""
     low, high = round(interval.low * 100), round(interval.high * 100)

@@ -102,6 +102,11 @@ class LoadStats:
     ``warmup_requests`` and ``drained_requests`` (responses that arrived after the window
     closed, to requests sent inside it) are not in the figures; they are there so a caller
     can account for every request the server handled (wrk cannot drain: always 0).
+    ``sent_requests`` counts every request sent in the warm-up and the window together (wrk
+    stops with some in flight, which the server still serves): the divisor of the server's
+    CPU per request. ``server_cpu_us_per_request`` is that CPU (user + system, the whole
+    server process tree, from before the warm-up until it is idle again) divided by
+    ``sent_requests``, set by the over-the-wire layer (None when not measured).
     Latencies are 0.0 when no response arrived in the window.
     """
 
@@ -118,6 +123,8 @@ class LoadStats:
     expected_status: int = 200
     unexpected_statuses: dict[str, int] = field(default_factory=dict)
     warmup_s: float = 0.0
+    sent_requests: int = 0
+    server_cpu_us_per_request: float | None = None
 
     @property
     def handled_requests(self) -> int:
@@ -375,6 +382,7 @@ class Recorder:
     timeouts: int = 0
     warmup: int = 0
     drained: int = 0
+    sent: int = 0
     unexpected: dict[str, int] = field(default_factory=dict)
 
     def response(self, started: float, finished: float, status: int) -> None:
@@ -418,6 +426,7 @@ class Recorder:
                 expected_status=self.expected_status,
                 unexpected_statuses=dict(sorted(self.unexpected.items())),
                 warmup_s=self.warmup_s,
+                sent_requests=self.sent,
             )
         )
 
@@ -437,6 +446,7 @@ async def drive(
     """
     while (started := time.perf_counter()) < recorder.end:
         request = requests[next(turn) % len(requests)]
+        recorder.sent += 1
         try:
             async with asyncio.timeout(timeout_s):
                 status = await connection.exchange(request)
@@ -513,8 +523,11 @@ def run_wrk(
             warmup, sent = wrk_once(base_url, script, concurrency, warmup_s, timeout_s, cpu)
         script = Path(directory) / "measured.lua"
         script.write_text(lua_script(requests, start=sent))
-        measured, _ = wrk_once(base_url, script, concurrency, duration_s, timeout_s, cpu)
+        measured, sent_measured = wrk_once(
+            base_url, script, concurrency, duration_s, timeout_s, cpu
+        )
     measured.warmup_requests = warmup.requests if warmup else 0
+    measured.sent_requests = sent + sent_measured
     measured.warmup_s = warmup.duration_s if warmup else 0.0
     return measured
 

@@ -32,10 +32,13 @@ from benchmarks.curve_charts import curves_title, write_curve_charts
 from benchmarks.curve_report import curve_sections
 from benchmarks.formatting import (
     MISSING,
+    UNPINNED,
+    UNPINNED_SPREAD,
     format_count,
     format_interval_us,
     format_ratio,
     format_us,
+    format_wire_ratio,
     markdown_table,
     ratio_name,
 )
@@ -291,17 +294,58 @@ def _load_row(run: LoadRun) -> list[object]:
     ratios = [f"{ratio_name(r)} {format_ratio(r)}" for r in run.ratios if run.workers > 1]
     if ratios:
         rate += f" ({'; '.join(ratios)})"
+    cpu = MISSING if run.cpu_us_per_request is None else format_us(run.cpu_us_per_request)
     return [
         app,
         run.endpoint,
         run.concurrency,
         rate,
+        cpu,
         *latencies,
         format_count(run.errors),
         format_count(run.unexpected),
         format_count(run.timeouts),
         _window(run),
     ]
+
+
+WIRE_RATIOS_NOTE = (
+    "Each ratio is the median of per-round ratios (the two apps measured back to "
+    "back in each round, the rounds spread over the whole layer) with a 95% *prediction* "
+    "interval for another run's median (from the rounds' median absolute deviation, robust "
+    "to a round a busy machine starved; see benchmarks/README.md): the noise of "
+    "a shared machine drifts over tens of seconds, so rounds, not windows, are the "
+    "independent observations, and an interval that does not contain the next run's figure "
+    "would overstate what is known. Server CPU per request is user + system CPU of the "
+    "server's processes and threads divided by the requests it handled: time spent waiting "
+    "for the CPU is not in it, so it moves less with the machine's load than requests/s. A "
+    f"ratio whose interval spans more than {UNPINNED_SPREAD}× from low to high "
+    f"{UNPINNED}: only its direction, if any, is a finding."
+)
+
+
+def _wire_ratio_table(runs: Sequence[LoadRun]) -> list[str]:
+    """Every over-the-wire comparison: requests/s and server CPU per request, side by side."""
+    rows = []
+    for run in runs:
+        if not usable(run):
+            continue
+        cpu = {ratio_name(r): r for r in run.cpu_ratios}
+        for ratio in run.ratios:
+            other = cpu.get(ratio_name(ratio))
+            rows.append(
+                [
+                    ratio_name(ratio),
+                    run.endpoint,
+                    run.concurrency,
+                    format_wire_ratio(ratio),
+                    MISSING if other is None else format_wire_ratio(other),
+                ]
+            )
+    if not rows:
+        return []
+    headers = ["ratio", "endpoint", "concurrency", "requests/s", "server CPU per request"]
+    return [*markdown_table(headers, rows), "", WIRE_RATIOS_NOTE, ""]
 
 
 def _load_backend(
@@ -314,11 +358,12 @@ def _load_backend(
     ordered = sorted(
         runs, key=lambda r: (app_key(r.app), endpoints.index(r.endpoint), r.concurrency)
     )
-    headers = ["app", "endpoint", "concurrency", "requests/s"]
+    headers = ["app", "endpoint", "concurrency", "requests/s", "server CPU µs/request"]
     headers += [f"{key} ms" for key in LATENCY_KEYS]
     headers += ["errors", "unexpected statuses", "timeouts", "windows (+warm-up)"]
     lines = [f"## Over the wire on {backend}", ""]
     lines += markdown_table(headers, [_load_row(r) for r in ordered]) + [""]
+    lines += _wire_ratio_table(ordered)
     invalid = [r for r in runs if r.invalid]
     if invalid:
         lines += [

@@ -28,12 +28,18 @@ class Interval:
 
 @dataclass
 class Ratio:
-    """``numerator`` / ``denominator`` per repeat (same repeat, interleaved), summarized."""
+    """``numerator`` / ``denominator`` per repeat (same repeat, interleaved), summarized.
+
+    ``method`` says how: in process the median of per-repeat ratios with a bootstrap
+    interval; over the wire the median of per-round ratios with a 95% prediction interval
+    for another run's median (``benchmarks.stats.round_ratio_interval``).
+    """
 
     numerator: str
     denominator: str
     interval: Interval
     significant: bool
+    method: str = "bootstrap median"
 
 
 @dataclass
@@ -56,6 +62,8 @@ class Timing:
 class LoadRun:
     """One app served by uvicorn in its own process, under load at one concurrency.
 
+    Ratios against another app (``ratios`` of requests/s, ``cpu_ratios`` of CPU per
+    request) are per round, summarized by ``benchmarks.stats.round_ratio_interval``.
     ``window_s`` holds the measured window of each repeat as it actually ran and
     ``warmup_s`` the warm-up before each (median), so the report states what was measured,
     not what was planned. A response with any status other than ``expected_status`` inside
@@ -78,6 +86,11 @@ class LoadRun:
     requests_per_s_samples: list[float] = field(default_factory=list)  # one per repeat
     requests_per_s_interval: Interval | None = None
     ratios: list[Ratio] = field(default_factory=list)  # requests/s against another app
+    # the server's CPU (user + system, all its processes and threads) per request it handled
+    cpu_us_per_request: float | None = None  # median over repeats; None: not measured
+    cpu_us_per_request_samples: list[float] = field(default_factory=list)  # one per repeat
+    cpu_us_per_request_interval: Interval | None = None
+    cpu_ratios: list[Ratio] = field(default_factory=list)  # CPU per request against another app
     expected_status: int = 200
     unexpected_statuses: dict[str, int] = field(default_factory=dict)  # status -> count
     window_s: list[float] = field(default_factory=list)  # one per repeat, as it ran

@@ -14,6 +14,7 @@ same report.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -149,6 +150,89 @@ def make_ratio(
         denominator=denominator_name,
         interval=interval,
         significant=not interval.spans_one(),
+    )
+
+
+ROUND_METHOD = "rounds: median, robust t prediction interval"
+"""How over-the-wire ratios are summarized (``Ratio.method``), see :func:`round_ratio_interval`."""
+
+MAD_TO_SIGMA = 1.4826
+"""The median absolute deviation times this estimates a normal spread's standard deviation."""
+
+
+PIVOT_DRAWS = 200_000
+
+
+@functools.cache
+def prediction_factor(rounds: int) -> float:
+    """The 95th percentile of ``|median(A) − median(B)| / (MAD_TO_SIGMA · MAD(A))`` over two
+    independent samples of ``rounds`` standard normal values: what a robust spread is
+    multiplied by to predict another run's median (see :func:`round_ratio_interval`).
+    Simulated with a fixed seed, so the same rounds always give the same interval.
+    """
+    if rounds < 2:
+        raise ValueError(f"need at least 2 rounds, got {rounds}")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((PIVOT_DRAWS, rounds))
+    b = rng.standard_normal((PIVOT_DRAWS, rounds))
+    center = np.median(a, axis=1)
+    spread = MAD_TO_SIGMA * np.median(np.abs(a - center[:, None]), axis=1)
+    pivot = np.abs(center - np.median(b, axis=1)) / spread
+    return float(np.quantile(pivot, 0.95))
+
+
+def round_ratio_interval(numerators: Sequence[float], denominators: Sequence[float]) -> Interval:
+    """The median of per-round ratios, with a 95% interval for *another run's* median.
+
+    Over the wire the noise of a shared machine drifts over tens of seconds: two apps measured
+    back to back in one round share it, but consecutive rounds do not, and the rounds of one
+    run do not see what the next run will. A bootstrap of the median of five adjacent ratios
+    was far too narrow (two consecutive runs here disagreed beyond each other's intervals).
+    So each round is one observation (the unit that carries the drift), on a log scale (a
+    ratio and its inverse get the same width). A round in which a busy machine starved the
+    server or the generator gives a wild ratio, so the figure is the *median* of the rounds
+    and the spread their median absolute deviation (``MAD_TO_SIGMA`` × MAD estimates σ; a
+    standard deviation would let one starved round decide the width). The interval is a
+    95% prediction interval for the median of another run of as many rounds:
+    ``median ± prediction_factor(n) · σ``, the factor being the 95th percentile of
+    ``|median(A) − median(B)| / σ(A)`` for two runs of n normal rounds (a t-like pivot
+    whose quantile has no closed form for medians and MADs, so it is simulated, with a
+    fixed seed). A confidence interval for this run's figure alone would contain the next
+    run's only about 83% of the time even if nothing drifted, since that figure is noisy
+    too; ``python -m benchmarks.calibration`` checks how often this one does on the machine.
+    One round gives no interval (it collapses to the figure).
+    """
+    ratios = _paired_ratios(numerators, denominators)
+    if np.any(ratios <= 0):
+        raise ValueError(f"ratios must be positive, got {ratios.tolist()!r}")
+    logs = np.log(ratios)
+    center = float(np.median(logs))
+    n = logs.size
+    if n == 1:
+        value = math.exp(center)
+        return Interval(median=value, low=value, high=value)
+    sigma = MAD_TO_SIGMA * float(np.median(np.abs(logs - center)))
+    half = prediction_factor(n) * sigma
+    return Interval(
+        median=math.exp(center), low=math.exp(center - half), high=math.exp(center + half)
+    )
+
+
+def make_round_ratio(
+    numerator_name: str,
+    denominator_name: str,
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+) -> Ratio:
+    """A named over-the-wire ratio (:func:`round_ratio_interval`), significant when its
+    interval excludes 1.0."""
+    interval = round_ratio_interval(numerators, denominators)
+    return Ratio(
+        numerator=numerator_name,
+        denominator=denominator_name,
+        interval=interval,
+        significant=not interval.spans_one(),
+        method=ROUND_METHOD,
     )
 
 

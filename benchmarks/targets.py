@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from benchmarks.formatting import UNPINNED, pinned_down
 from benchmarks.ladder import (
     FLOOR,
     FLOOR_DEPENDENCY,
@@ -50,6 +51,20 @@ def _ratio(owner: Timing | LoadRun | None, denominator: str) -> Ratio | None:
     if owner is None:
         return None
     return next((ratio for ratio in owner.ratios if ratio.denominator == denominator), None)
+
+
+def _cpu_ratio(run: LoadRun | None, denominator: str) -> Ratio | None:
+    """The server-CPU-per-request ratio of ``run`` against ``denominator``'s, if measured."""
+    if run is None:
+        return None
+    return next((r for r in run.cpu_ratios if r.denominator == denominator), None)
+
+
+def _with_cpu(shown: str, run: LoadRun | None, denominator: str) -> str:
+    """A requests/s figure with the server CPU per request ratio beside it: the steadier
+    figure on a shared machine, so a reader can weigh the two."""
+    cpu = _cpu_ratio(run, denominator)
+    return shown if cpu is None else f"{shown}; server CPU per request {_show(cpu)}"
 
 
 def _load(
@@ -126,7 +141,8 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                     Target(
                         f"{name} ≥ 85% of the floor: {endpoint}, c{level} (SQLite)",
                         f"{name}/floor requests/s ≥ 0.85",
-                        invalid or (NOT_MEASURED if ratio is None else _show(ratio)),
+                        invalid
+                        or (NOT_MEASURED if ratio is None else _with_cpu(_show(ratio), run, FLOOR)),
                         NOT_MEASURED
                         if ratio is None or invalid
                         else judge(ratio.interval, at_least=0.85),
@@ -151,7 +167,8 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                     Target(
                         wire_target_name(upper, lower, endpoint, backend),
                         f"{upper}/{lower} requests/s ≥ {WIRE_PAIR_GOAL:.2f} (time ≤ 1.25×)",
-                        invalid or (NOT_MEASURED if ratio is None else _show(ratio)),
+                        invalid
+                        or (NOT_MEASURED if ratio is None else _with_cpu(_show(ratio), run, lower)),
                         NOT_MEASURED
                         if ratio is None
                         else judge(ratio.interval, at_least=WIRE_PAIR_GOAL),
@@ -269,6 +286,13 @@ def _wire_conclusions(load: Sequence[LoadRun], backend: str, upper: str, lower: 
         if not ratio.significant:
             difference = f"{upper}/{lower} requests/s {_show(ratio)}: {difference}"
         status = judge(ratio.interval, at_least=WIRE_PAIR_GOAL)
+        if not pinned_down(ratio):
+            difference += f" ({UNPINNED})"
+        cpu = _cpu_ratio(run, lower)
+        if cpu is not None:
+            difference += f"; the server's CPU per request is {_show(cpu)}× {lower}'s" + (
+                "" if pinned_down(cpu) else f" ({UNPINNED})"
+            )
         lines.append(
             f"{backend}, over the wire, {run.endpoint} at c16: {difference}; the target "
             f"≥ {WIRE_PAIR_GOAL:.2f} is {status}."

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from benchmarks.charts import ordered_backends
 from benchmarks.curves import find_fit, fit_difference, lifecycle
 from benchmarks.formatting import (
+    UNPINNED,
     format_count,
     format_interval_us,
     format_percent_interval,
     format_ratio_interval,
+    pinned_down,
 )
 from benchmarks.ladder import FLOOR, RAW, compared_pairs, knob_of, reference
 from benchmarks.results import CostFit, Interval, LoadRun, Ratio, Report, Timing
@@ -139,17 +141,31 @@ def sentence_over_http(figures: Figures, upper: str, lower: str) -> str | None:
             continue
         where = f"Over HTTP (uvicorn, {run.concurrency} connection"
         where += "s)" if run.concurrency != 1 else ")"
+        cpu = next((r for r in run.cpu_ratios if r.denominator == lower), None)
+        cpu_text = "" if cpu is None else f" and {_cpu_words(cpu, lower)}"
+        unpinned = "" if pinned_down(ratio) else f" (a figure that {UNPINNED})"
         if not ratio.significant:
             return (
                 f"{where}, the difference on {operation} is not significant: the {upper} app "
                 f"serves {format_ratio_interval(ratio.interval)} the {lower} app's requests "
-                "per second."
+                f"per second{unpinned}{cpu_text}."
             )
         return (
             f"{where}, the {upper} app serves {format_ratio_interval(ratio.interval)} the "
-            f"{lower} app's requests per second on {operation}."
+            f"{lower} app's requests per second on {operation}{unpinned}{cpu_text}."
         )
     return None
+
+
+def _cpu_words(cpu: Ratio, lower: str) -> str:
+    """What the server's CPU per request says, in words: the steadier figure over HTTP."""
+    text = (
+        f"its server spends {format_ratio_interval(cpu.interval)} the {lower} server's CPU "
+        "time per request"
+    )
+    if not cpu.significant:
+        text += ", not significantly different"
+    return text if pinned_down(cpu) else f"{text} (this machine cannot pin that down)"
 
 
 def per_row(figures: Figures, rung: str) -> Interval | None:
@@ -398,8 +414,11 @@ TERMS = (
     "way of doing the same operation at a layer (the raw driver, Core, the ORM, an ORM "
     "knob); the *floor* is the same FastAPI routes and models with no database, what the "
     "framework alone costs; a *ratio* such as orm/core is the median of per-repeat ratios "
-    "of the two rungs' times (or requests/s over HTTP), both measured in the same repeat; an "
+    "of the two rungs' times, both measured in the same repeat (over HTTP: the median "
+    "of per-round ratios of requests/s or of the server's CPU time per request); an "
     "*interval* [low–high] is the 95% bootstrap confidence interval of the figure before "
-    "it, and a difference is *not significant* (n.s.) when its interval contains no "
-    "difference (1.0 for a ratio, 0 for µs)."
+    "it (over HTTP: a 95% interval for what another run would give), and a difference is "
+    "*not significant* (n.s.) when its interval contains no difference (1.0 for a ratio, 0 "
+    "for µs). The precise figures are the instruction counts and the in-process ratios; "
+    "the over-HTTP figures are context, since they move with the machine's load."
 )

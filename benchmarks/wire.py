@@ -2,8 +2,15 @@
 
 All servers run at once with the same settings, pinned to one CPU; the load generator runs
 pinned to another, so that the two do not compete (on a one-CPU machine they must share).
-Every repeat runs every (endpoint, concurrency) on every app, the apps in a fresh order,
-with a warm-up before each measured window.
+
+A repeat is a *round*: every (endpoint, concurrency) on every app, the cells in a fresh
+order and the apps of a cell in a fresh order, each with a warm-up before its measured
+window. Rounds follow each other, so a cell's repeats are spread over the whole layer (tens
+of seconds apart), and the two apps of a ratio are measured back to back in each round. The
+noise of this machine drifts over tens of seconds, so rounds, not windows, are the
+independent observations: ratios are summarized per round
+(``benchmarks.stats.round_ratio_interval``). Each cell also records the server's CPU time
+per request (``benchmarks.server_cpu``), steadier than requests/s on a shared machine.
 """
 
 from __future__ import annotations
@@ -15,13 +22,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
+import numpy as np
+
+from benchmarks import server_cpu
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import FLOOR, baseline, bench_variants, variant_names
 from benchmarks.load import LoadStats, RequestMix, choose_generator, run_load
 from benchmarks.registry import OPERATIONS
 from benchmarks.results import LoadRun
 from benchmarks.servers import Server, available_cpus, free_port, serve
-from benchmarks.stats import bootstrap_median_interval, interleaved_schedule, make_ratio
+from benchmarks.stats import (
+    bootstrap_median_interval,
+    interleaved_schedule,
+    make_round_ratio,
+)
 from benchmarks.workloads import HOT_IDS
 
 HEAVY_WINDOW_FACTOR = 4.0
@@ -130,22 +144,29 @@ def measure_wire(
 ) -> list[LoadRun]:
     """Load every app on every configured endpoint and concurrency, interleaved."""
     cpus = available_cpus()
-    server_cpu = cpus[0] if len(cpus) > 1 else None
+    pinned_cpu = cpus[0] if len(cpus) > 1 else None
     load_cpu = cpus[1] if len(cpus) > 1 else None
     generator = choose_generator(plan.generator)
     apps = sorted({(app, config.workers) for config in plan.configs for app in config.apps})
     results: dict[Key, list[LoadStats]] = {}
-    with servers(bench, apps, workdir, server_cpu) as running:
+    measure_cpu = server_cpu.available()
+    with servers(bench, apps, workdir, pinned_cpu) as running:
         for repeat in range(plan.repeats):
-            for config in plan.configs:
+            configs = [
+                plan.configs[i]
+                for i in np.random.default_rng(1000 + repeat).permutation(len(plan.configs))
+            ]
+            for config in configs:
                 order = interleaved_schedule(list(config.apps), plan.repeats, seed=repeat)[repeat]
                 for app in order:
+                    server = running[(app, config.workers)]
                     window = plan.duration_s * config.window_factor
                     # rows for the warm-up and the window together: the two never share an id
                     rows = int(DELETES_PER_SECOND * (window + plan.warmup_s)) + 500
                     mix = request_mix(bench, config.endpoint, app, rows)
+                    before = server_cpu.CpuReading.of(server.pid) if measure_cpu else None
                     stats = run_load(
-                        running[(app, config.workers)].base_url,
+                        server.base_url,
                         mix,
                         concurrency=config.concurrency,
                         duration_s=window,
@@ -153,6 +174,9 @@ def measure_wire(
                         cpu=load_cpu,
                         generator=generator,
                     )
+                    if before is not None and stats.sent_requests > 0:
+                        spent = server_cpu.settled(server.pid).since(before)
+                        stats.server_cpu_us_per_request = spent * 1e6 / stats.sent_requests
                     if OPERATIONS[config.endpoint].adds_rows:
                         bench.remove_rows_after_seed()
                     key = (app, config.endpoint, config.concurrency, config.workers)
@@ -163,7 +187,12 @@ def measure_wire(
 
 
 def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[LoadRun]:
-    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per repeat.
+    """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per round.
+
+    Each cell's requests/s and server CPU per request are medians over its repeats; its
+    ratios against another app (of requests/s, and of CPU per request when every round
+    measured it on both sides) are taken round by round and summarized by
+    ``round_ratio_interval``.
 
     A cell with any unexpected status in any measured window is invalid: its figures are
     kept (with the count) but no ratio is taken with it on either side, since a rate of 404s
@@ -174,6 +203,10 @@ def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[Load
     runs: dict[Key, LoadRun] = {}
     for (app, endpoint, concurrency, workers), repeats in results.items():
         throughput = [stats.requests_per_s for stats in repeats]
+        cpu = [stats.server_cpu_us_per_request for stats in repeats]
+        cpu_samples = [value for value in cpu if value is not None]
+        if len(cpu_samples) != len(cpu):
+            cpu_samples = []  # CPU is paired per round, or not reported
         runs[(app, endpoint, concurrency, workers)] = LoadRun(
             backend=backend,
             app=app,
@@ -202,6 +235,11 @@ def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[Load
             workers=workers,
             requests_per_s_samples=[round(value, 1) for value in throughput],
             requests_per_s_interval=bootstrap_median_interval(throughput),
+            cpu_us_per_request=round(median(cpu_samples), 1) if cpu_samples else None,
+            cpu_us_per_request_samples=[round(value, 2) for value in cpu_samples],
+            cpu_us_per_request_interval=(
+                bootstrap_median_interval(cpu_samples) if cpu_samples else None
+            ),
         )
     for (app, endpoint, concurrency, workers), run in runs.items():
         if workers == 1:
@@ -212,11 +250,30 @@ def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[Load
             names = (f"{app}×{workers}", f"{app}×1")
         if run.invalid or other is None or other.invalid:
             continue
-        if all(value > 0 for value in other.requests_per_s_samples):
-            run.ratios.append(
-                make_ratio(*names, run.requests_per_s_samples, other.requests_per_s_samples)
-            )
+        pairs = answered_rounds(run.requests_per_s_samples, other.requests_per_s_samples)
+        if pairs:
+            run.ratios.append(make_round_ratio(*names, *pairs))
+        pairs = answered_rounds(run.cpu_us_per_request_samples, other.cpu_us_per_request_samples)
+        if pairs:
+            run.cpu_ratios.append(make_round_ratio(*names, *pairs))
     return list(runs.values())
+
+
+def answered_rounds(
+    upper: Sequence[float], lower: Sequence[float]
+) -> tuple[list[float], list[float]] | None:
+    """The rounds in which both sides have a positive figure, as two paired lists.
+
+    On a busy machine a window can pass with the generator or the server starved of CPU
+    and no response (0 requests/s): that round measured the machine, not the app, and has no
+    ratio. None when the two series do not pair or no round is left.
+    """
+    if len(upper) != len(lower):
+        return None
+    kept = [(a, b) for a, b in zip(upper, lower, strict=True) if a > 0 and b > 0]
+    if not kept:
+        return None
+    return [a for a, _ in kept], [b for _, b in kept]
 
 
 def merged_counts(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:

@@ -403,3 +403,8 @@ def test_a_delete_cell_answers_only_204_with_each_generator(
         assert all(window == pytest.approx(0.3, abs=WINDOW_SLACK_S) for window in run.window_s)
         assert run.warmup_s == pytest.approx(0.2, abs=WINDOW_SLACK_S)
     assert all(run.ratios for run in runs if run.app == "orm")
+    # every window also measured the server's CPU per request it handled
+    for run in runs:
+        assert len(run.cpu_us_per_request_samples) == 2, run.app
+        assert all(50 < cpu < 100_000 for cpu in run.cpu_us_per_request_samples), run
+    assert all(run.cpu_ratios for run in runs if run.app == "orm")

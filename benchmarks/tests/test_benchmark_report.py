@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from benchmarks.charts import ladder_title, load_series, load_title, write_charts
-from benchmarks.formatting import format_count, format_us
+from benchmarks.formatting import format_count, format_us, format_wire_ratio
 from benchmarks.report import render_markdown, write_report
 from benchmarks.results import (
     SCHEMA_VERSION,
@@ -103,7 +103,9 @@ def asgi_timings() -> list[Timing]:
     return timings
 
 
-def load_run(app: str, concurrency: int, requests_per_s: float) -> LoadRun:
+def load_run(
+    app: str, concurrency: int, requests_per_s: float, cpu_us: float | None = None
+) -> LoadRun:
     return LoadRun(
         backend="sqlite",
         app=app,
@@ -118,6 +120,7 @@ def load_run(app: str, concurrency: int, requests_per_s: float) -> LoadRun:
         timeouts=2,
         window_s=[2.0] * 5,
         warmup_s=0.5,
+        cpu_us_per_request=cpu_us,
     )
 
 
@@ -134,7 +137,14 @@ def sample_report() -> Report:
             Gate("same query counts", False, "orm sends 3 statements for list_20, core 1"),
         ],
         timings=data_timings() + asgi_timings(),
-        load=[load_run("core", 8, 5230.0), load_run("orm", 8, 3120.0)],
+        load=[
+            load_run("core", 8, 5230.0, cpu_us=180.0),
+            dataclasses.replace(
+                load_run("orm", 8, 3120.0, cpu_us=290.0),
+                ratios=[ratio("orm", "core", 0.6, 0.55, 0.66)],
+                cpu_ratios=[ratio("orm", "core", 1.61, 1.5, 1.7)],
+            ),
+        ],
         breakdown=[
             {
                 "backend": "sqlite",
@@ -314,13 +324,29 @@ def test_load_runs_are_tabulated_with_the_generator_named(
 ) -> None:
     markdown = written.markdown
     wire = markdown.split("## Over the wire on sqlite", 1)[1]
-    assert "| app | endpoint | concurrency | requests/s | p50 ms | p90 ms | p99 ms |" in wire
+    assert "| app | endpoint | concurrency | requests/s | server CPU µs/request | p50 ms |" in wire
     assert "| errors | unexpected statuses | timeouts | windows (+warm-up) |" in wire
     row = "| 1.20 | 2.50 | 4.75 | 12.0 | 0 | 0 | 2 | 5 × 2.00 s (+0.50 s) |"
-    assert f"| core | get_one | 8 | 5,230 {row}" in wire
-    assert f"| orm | get_one | 8 | 3,120 {row}" in wire
+    assert f"| core | get_one | 8 | 5,230 | 180 {row}" in wire
+    assert f"| orm | get_one | 8 | 3,120 | 290 {row}" in wire
     assert "invalid" not in wire
     assert "Load generator: wrk." in wire
+
+
+def test_each_wire_ratio_stands_beside_its_cpu_per_request_ratio(written: Written) -> None:
+    wire = written.markdown.split("## Over the wire on sqlite", 1)[1]
+    assert "| ratio | endpoint | concurrency | requests/s | server CPU per request |" in wire
+    assert "| orm/core | get_one | 8 | 0.60× [0.55–0.66] | 1.61× [1.50–1.70] |" in wire
+    assert "prediction* interval for another run" in wire
+
+
+def test_a_wire_ratio_too_wide_to_mean_a_figure_says_so_in_words() -> None:
+    wide = ratio("orm", "core", 0.9, 0.6, 1.3)
+    narrow = ratio("orm", "core", 0.9, 0.85, 0.95)
+
+    unpinned = "0.90× [0.60–1.30] n.s. (cannot be pinned down on this machine)"
+    assert format_wire_ratio(wide) == unpinned
+    assert format_wire_ratio(narrow) == "0.90× [0.85–0.95]"
 
 
 def test_the_breakdown_gives_each_parts_share_and_the_explained_fraction(

@@ -83,6 +83,25 @@ def test_the_targets_table_and_the_conclusions_say_the_same() -> None:
     assert "0.55 [0.50–0.62]" in line_count and "is missed" in line_count
 
 
+def test_wire_targets_and_conclusions_set_cpu_per_request_beside_requests_per_s() -> None:
+    """CPU per request is the steadier figure on a shared machine: it stands beside the
+    requests/s ratio the target is judged on, and a ratio too wide to mean a figure is said
+    to be so in words."""
+    wide = Ratio("orm", "core", Interval(0.77, 0.60, 2.22), significant=False)
+    cpu = ratio_of("orm", "core", 1.31, 1.22, 1.40)
+    load = [
+        wire_run("core", "list_20", None),
+        dataclasses.replace(wire_run("orm", "list_20", wide), cpu_ratios=[cpu]),
+    ]
+    name = wire_target_name("orm", "core", "list_20", "sqlite")
+    target = next(t for t in check_targets([], load) if t.name == name)
+    assert target.measured == "0.77 [0.60–2.22]; server CPU per request 1.31 [1.22–1.40]"
+    assert target.status == "not significant"  # judged on requests/s, as before
+    line = next(line for line in conclusions([sample_report().timings[0]], load) if "c16" in line)
+    assert "(cannot be pinned down on this machine)" in line
+    assert "the server's CPU per request is 1.31 [1.22–1.40]× core's" in line
+
+
 def paired_timing(layer: str, rung: str, operation: str, samples: list[float]) -> Timing:
     ordered = sorted(samples)
     middle = ordered[len(ordered) // 2]
@@ -162,7 +181,9 @@ def full_report(scale: float = 1.0) -> Report:
     report.load = [
         dataclasses.replace(wire_run("core", "get_one", None), concurrency=1),
         dataclasses.replace(
-            wire_run("orm", "get_one", ratio_of("orm", "core", 0.84, 0.80, 0.88)), concurrency=1
+            wire_run("orm", "get_one", ratio_of("orm", "core", 0.84, 0.80, 0.88)),
+            concurrency=1,
+            cpu_ratios=[ratio_of("orm", "core", 1.35, 1.28, 1.42)],
         ),
     ]
     return report
@@ -175,6 +196,7 @@ def test_the_answer_states_every_measured_figure_with_its_interval() -> None:
     assert "a get_one request through the orm app costs 500 [" in text  # 2400 − 1900
     assert "1.26× [1.17–1.41] its time" in text
     assert "Over HTTP (uvicorn, 1 connection), the orm app serves 0.84× [0.80–0.88]" in text
+    assert "its server spends 1.35× [1.28–1.42] the core server's CPU time per request" in text
     # the lines through list_20 and list_1000: orm 19,800 / 980 µs per row and 600 − 20 ×
     # that per call; core 10,000 / 980 and 300 − 20 × that; the ORM adds their differences
     assert re.search(
@@ -231,3 +253,16 @@ def test_a_negative_part_of_a_gap_carries_what_it_offsets() -> None:
     wire = ladder_part("HTTP server", -249.0, "measured separately")
     assert wire["note"] == "measured separately"
     assert "note" not in ladder_part("HTTP server", 10.0, "measured separately")
+
+
+def test_the_floor_targets_also_set_cpu_per_request_beside_requests_per_s() -> None:
+    core = dataclasses.replace(
+        wire_run("core", "get_one", ratio_of("core", "floor", 0.60, 0.55, 0.66)),
+        concurrency=1,
+        cpu_ratios=[ratio_of("core", "floor", 1.84, 1.70, 2.00)],
+    )
+    load = [dataclasses.replace(wire_run("floor", "get_one", None), concurrency=1), core]
+    target = next(t for t in check_targets([], load) if t.name.startswith("core ≥ 85%"))
+
+    assert target.measured == "0.60 [0.55–0.66]; server CPU per request 1.84 [1.70–2.00]"
+    assert target.status == "missed"
