@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from shared_tests.served_apps import ServedApps, refuse_mixed_clients
 from shared_tests.templates import Templates, empty_database
 from todo_contract.variants import variant
 
@@ -74,8 +75,39 @@ def assert_no_checked_out_connections(app: FastAPI) -> None:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """An in-process HTTP client (lifespan started), checked for leaked connections after."""
+def app_client(app: FastAPI) -> Iterator[TestClient]:
+    """An in-process HTTP client on this test's own ``app`` (lifespan started), checked for
+    leaked connections after."""
     with TestClient(app) as test_client:
         yield test_client
         assert_no_checked_out_connections(app)
+
+
+@pytest.fixture(scope="session")
+def served_apps(
+    templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedApps]:
+    """This worker's running apps, one per variant and backend (``shared_tests.served_apps``)."""
+    apps = ServedApps(templates, tmp_path_factory.mktemp("served"))
+    try:
+        yield apps
+    finally:
+        apps.close()
+
+
+@pytest.fixture
+def client(
+    request: pytest.FixtureRequest, served_apps: ServedApps, app_kind: str, backend: str
+) -> Iterator[TestClient]:
+    """An in-process HTTP client on the variant under test, on an empty database at the head
+    revision whose ids start at 1, checked for leaked connections after.
+
+    The app is this worker's running one for the variant and backend, emptied before the test
+    (``shared_tests.served_apps``). A test that also takes ``app`` or ``database_url`` would
+    get another app and database than this client's, so that is refused: it takes
+    ``app_client``.
+    """
+    refuse_mixed_clients(request.node.nodeid, request.fixturenames)
+    served = served_apps.get(app_kind, backend)
+    yield served.client
+    assert_no_checked_out_connections(served.app)

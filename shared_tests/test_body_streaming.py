@@ -75,7 +75,7 @@ def call(
 
 
 def test_a_chunked_10_mb_body_is_refused_once_it_crosses_the_limit(
-    app: FastAPI, client: TestClient, subtests: pytest.Subtests
+    app: FastAPI, app_client: TestClient, subtests: pytest.Subtests
 ) -> None:
     for method, path in [("POST", "/todos"), ("PUT", "/todos/1"), ("PATCH", "/todos/1")]:
         with subtests.test(method=method):
@@ -89,12 +89,12 @@ def test_a_chunked_10_mb_body_is_refused_once_it_crosses_the_limit(
             assert strict_json(content.decode())["detail"].startswith("Request body too large")
             # The app stopped at the first chunk past the limit: it never asked for the rest.
             assert MAX_BODY_BYTES < body.handed_out <= MAX_BODY_BYTES + CHUNK
-    assert client.get("/todos/count").json()["total"] == 0
-    assert_still_healthy(client)
+    assert app_client.get("/todos/count").json()["total"] == 0
+    assert_still_healthy(app_client)
 
 
 def test_a_declared_10_mb_body_is_refused_before_any_of_it_is_read(
-    app: FastAPI, client: TestClient
+    app: FastAPI, app_client: TestClient
 ) -> None:
     body = StreamedBody(TEN_MB)
 
@@ -104,4 +104,4 @@ def test_a_declared_10_mb_body_is_refused_before_any_of_it_is_read(
 
     assert status == 413
     assert body.handed_out == 0
-    assert_still_healthy(client)
+    assert_still_healthy(app_client)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from shared_tests.backends import fresh_engine
 from shared_tests.live_server import live_server, run_to_exit
+
+pytestmark = pytest.mark.slow  # a real server process per test
 
 
 def test_help_lists_every_flag_of_the_contract(app_kind: str, tmp_path: Path) -> None:

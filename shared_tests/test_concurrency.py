@@ -21,6 +21,8 @@ import pytest
 
 from shared_tests.live_server import live_server
 
+pytestmark = pytest.mark.slow  # many clients on a real server process
+
 LOAD_TIMEOUT_S = 240.0  # a bound against hangs, not a speed target
 PATCHES_PER_CLIENT = 200
 

@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from shared_tests.live_server import LiveServer, live_server
 from shared_tests.writers import Tally, Writers
+
+pytestmark = pytest.mark.slow  # SIGKILL rounds on a real server process
 
 WRITERS = 8
 ROUNDS = 3

@@ -77,6 +77,7 @@ def test_a_restart_after_the_file_was_deleted_creates_and_migrates_a_new_databas
         assert client.post("/todos", json={"title": "fresh"}).status_code == 201
 
 
+@pytest.mark.slow
 def test_the_real_server_logs_the_deleted_file_and_how_to_recover_and_a_restart_starts_afresh(
     app_kind: str, sqlite_path: Path, tmp_path: Path
 ) -> None:
@@ -125,9 +126,9 @@ def test_after_the_sqlite_file_is_replaced_requests_get_503(
 
 
 def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
-    client: TestClient, database_url: str, caplog: pytest.LogCaptureFixture
+    app_client: TestClient, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert client.post("/todos", json={"title": "x"}).status_code == 201
+    assert app_client.post("/todos", json={"title": "x"}).status_code == 201
     with fresh_engine(database_url) as engine, engine.begin() as connection:
         connection.execute(text("DROP TABLE todos"))
     with caplog.at_level(logging.ERROR, logger="todo_contract"):
@@ -139,7 +140,7 @@ def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
             ("DELETE", "/todos/1", None),
             ("GET", "/todos/count", None),
         ):
-            response = client.request(method, path, json=body)
+            response = app_client.request(method, path, json=body)
             assert response.status_code == 503
             assert response.json() == {"detail": "Database unavailable"}
     assert len([r for r in caplog.records if "database error" in r.getMessage()]) == 6

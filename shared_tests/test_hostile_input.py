@@ -94,42 +94,42 @@ def raw_json_string(value: str) -> bytes:
 
 
 def test_ids_past_2_63_or_that_only_look_numeric_are_422_without_internals(
-    client: TestClient, database_url: str, subtests: pytest.Subtests
+    app_client: TestClient, database_url: str, subtests: pytest.Subtests
 ) -> None:
-    before = create_todo(client, title="untouched")
+    before = create_todo(app_client, title="untouched")
 
     for method in ID_ROUTES:
         body = VALID_BODY if method in ("PUT", "PATCH") else None
         for hostile_id in HOSTILE_IDS:
             with subtests.test(method=method, id=hostile_id[:20]):
-                response = client.request(method, f"/todos/{hostile_id}", json=body)
+                response = app_client.request(method, f"/todos/{hostile_id}", json=body)
 
                 assert response.status_code == 422, response.text
                 assert error_locations_and_types(response.text)[0][0] == ["path", "todo_id"]
                 assert_no_internals(response, database_url)
-    assert client.get("/todos").json() == [before]
-    assert_still_healthy(client)
+    assert app_client.get("/todos").json() == [before]
+    assert_still_healthy(app_client)
 
 
 def test_every_control_character_in_a_title_is_refused_on_every_write(
-    client: TestClient, database_url: str, subtests: pytest.Subtests
+    app_client: TestClient, database_url: str, subtests: pytest.Subtests
 ) -> None:
-    before = create_todo(client, title="untouched")
+    before = create_todo(app_client, title="untouched")
     assert before["id"] == 1
 
     for method, path in WRITES:
         for control in CONTROL_CHARACTERS:
             with subtests.test(method=method, control=f"U+{ord(control):04X}"):
                 title = f"a{control}b"
-                response = client.request(method, path, json={**VALID_BODY, "title": title})
+                response = app_client.request(method, path, json={**VALID_BODY, "title": title})
 
                 assert response.status_code == 422, response.text
                 assert error_locations_and_types(response.text) == [
                     (["body", "title"], "value_error")
                 ]
                 assert_no_internals(response, database_url)
-    assert client.get("/todos").json() == [before]
-    assert_still_healthy(client)
+    assert app_client.get("/todos").json() == [before]
+    assert_still_healthy(app_client)
 
 
 def test_a_title_of_unicode_whitespace_only_is_refused(
@@ -171,32 +171,32 @@ def test_hostile_titles_round_trip_byte_for_byte_through_post_get_and_list(
 
 
 def test_sql_in_bodies_is_stored_literally_and_in_queries_is_refused_and_the_table_survives(
-    client: TestClient, database_url: str
+    app_client: TestClient, database_url: str
 ) -> None:
-    ids = [create_todo(client, title=text)["id"] for text in SQL_TEXTS]
-    replaced = client.put(f"/todos/{ids[0]}", json={**VALID_BODY, "title": SQL_TEXTS[1]})
-    patched = client.patch(f"/todos/{ids[1]}", json={"title": SQL_TEXTS[0]})
+    ids = [create_todo(app_client, title=text)["id"] for text in SQL_TEXTS]
+    replaced = app_client.put(f"/todos/{ids[0]}", json={**VALID_BODY, "title": SQL_TEXTS[1]})
+    patched = app_client.patch(f"/todos/{ids[1]}", json={"title": SQL_TEXTS[0]})
     assert (replaced.status_code, patched.status_code) == (200, 200)
 
     for query in SQL_QUERIES:
-        response = client.get(f"/todos?{query}")
+        response = app_client.get(f"/todos?{query}")
         assert response.status_code == 422, (query, response.text)
         assert_no_internals(response, database_url)
 
     expected = [SQL_TEXTS[1], SQL_TEXTS[0], *SQL_TEXTS[2:]]
-    assert [todo["title"] for todo in client.get("/todos").json()] == expected
-    assert client.get("/todos/count").json()["total"] == len(SQL_TEXTS)
+    assert [todo["title"] for todo in app_client.get("/todos").json()] == expected
+    assert app_client.get("/todos/count").json()["total"] == len(SQL_TEXTS)
     with fresh_engine(database_url) as engine:
         inspector = inspect(engine)
         assert "todos" in inspector.get_table_names()
         columns = {column["name"] for column in inspector.get_columns("todos")}
         assert columns == {"id", "title", "completed", "priority", "created_at", "updated_at"}
-    assert_still_healthy(client)
+    assert_still_healthy(app_client)
 
 
 # (name, body, content type, status). 400 means "400 or 422": the contract allows 400 for bytes
 # that are not UTF-8, and FastAPI also answers 400 for JSON nested deeper than Python's parser
-# recurses (valid JSON, but no client sends it by accident).
+# recurses (valid JSON, but no app_client sends it by accident).
 BAD_BODIES: list[tuple[str, bytes, str, int]] = [
     ("wrong-type-title", b'{"title": ["a"]}', "application/json", 422),
     ("wrong-type-completed", b'{"title": "a", "completed": "false"}', "application/json", 422),
@@ -215,14 +215,14 @@ BAD_BODIES: list[tuple[str, bytes, str, int]] = [
 
 
 def test_every_kind_of_bad_body_gets_its_4xx_without_internals_and_changes_nothing(
-    client: TestClient, database_url: str, subtests: pytest.Subtests
+    app_client: TestClient, database_url: str, subtests: pytest.Subtests
 ) -> None:
-    before = create_todo(client, title="untouched")
+    before = create_todo(app_client, title="untouched")
 
     for method, path in WRITES:
         for name, content, content_type, status in BAD_BODIES:
             with subtests.test(method=method, body=name):
-                response = client.request(
+                response = app_client.request(
                     method, path, content=content, headers={"content-type": content_type}
                 )
 
@@ -231,5 +231,5 @@ def test_every_kind_of_bad_body_gets_its_4xx_without_internals_and_changes_nothi
                 )
                 assert response.headers["content-type"] == "application/json"
                 assert_no_internals(response, database_url)
-    assert client.get("/todos").json() == [before]
-    assert_still_healthy(client)
+    assert app_client.get("/todos").json() == [before]
+    assert_still_healthy(app_client)

@@ -124,6 +124,7 @@ def test_no_migrate_refuses_a_database_that_is_behind_and_names_the_upgrade_comm
     assert revision_of(database_url) is None, "--no-migrate must not touch the schema"
 
 
+@pytest.mark.slow
 def test_the_real_server_with_no_migrate_exits_with_the_upgrade_command(
     app_kind: str, database_url: str, tmp_path: Path
 ) -> None:

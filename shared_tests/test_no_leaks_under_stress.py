@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock (types-psutil)
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, make_url, text
 
@@ -27,6 +28,8 @@ from shared_tests.backends import BACKENDS, SERVER_URLS
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from todo_contract.settings import Settings
 from todo_contract.variants import variants
+
+pytestmark = pytest.mark.slow  # thousands of requests per app
 
 FULL_REQUESTS = 10_000
 SHORT_REQUESTS = 4_000

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
@@ -37,6 +38,7 @@ def test_todos_survive_a_new_app_on_the_same_database(
         assert_no_checked_out_connections(second)
 
 
+@pytest.mark.slow
 def test_todos_survive_a_restart_of_the_real_server(
     app_kind: str, database_url: str, tmp_path: Path
 ) -> None:

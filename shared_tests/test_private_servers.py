@@ -23,6 +23,8 @@ from shared_tests.private_servers import (
     process_exists,
 )
 
+pytestmark = pytest.mark.slow  # private database servers
+
 
 def test_without_initdb_the_tests_fail_naming_the_debian_package(
     monkeypatch: pytest.MonkeyPatch,

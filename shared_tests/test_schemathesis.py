@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from hypothesis import given
 from schemathesis import Case, GenerationMode
@@ -22,6 +23,8 @@ from starlette.testclient import TestClient
 
 from shared_tests.fuzzing import fixed_settings, load_schema
 from todo_contract.table import todos
+
+pytestmark = pytest.mark.slow  # property-based fuzzing of every operation
 
 EXAMPLES_PER_OPERATION = 25
 STATEFUL_SCENARIOS = 15
@@ -51,30 +54,30 @@ def run_operations(app: FastAPI, client: TestClient, mode: GenerationMode) -> li
 
 
 def test_valid_requests_to_every_operation_conform_to_the_document(
-    app: FastAPI, client: TestClient
+    app: FastAPI, app_client: TestClient
 ) -> None:
-    tried = run_operations(app, client, GenerationMode.POSITIVE)
+    tried = run_operations(app, app_client, GenerationMode.POSITIVE)
 
     assert len(tried) == 8, tried
 
 
 def test_invalid_requests_to_every_operation_are_rejected_as_the_document_says(
-    app: FastAPI, client: TestClient
+    app: FastAPI, app_client: TestClient
 ) -> None:
-    tried = run_operations(app, client, GenerationMode.NEGATIVE)
+    tried = run_operations(app, app_client, GenerationMode.NEGATIVE)
 
     assert len(tried) == 6, tried
 
 
 def test_boundary_values_and_unexpected_methods_conform_to_the_document(
-    app: FastAPI, client: TestClient
+    app: FastAPI, app_client: TestClient
 ) -> None:
     """Schemathesis's coverage phase: deterministic edge cases, not random ones.
 
     Values at and just past every bound, missing and extra fields, and methods the document
     does not list for a path (which must be a 405 with an ``Allow`` header).
     """
-    schema, session = load_schema(app, client)
+    schema, session = load_schema(app, app_client)
     sent: list[tuple[str, str]] = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
@@ -91,9 +94,9 @@ def test_boundary_values_and_unexpected_methods_conform_to_the_document(
 
 
 def test_sequences_following_the_documents_links_conform_to_it(
-    app: FastAPI, client: TestClient
+    app: FastAPI, app_client: TestClient
 ) -> None:
-    schema, session = load_schema(app, client)
+    schema, session = load_schema(app, app_client)
     calls: list[str] = []
 
     def setup(_machine: APIStateMachine) -> None:

@@ -22,6 +22,8 @@ from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from shared_tests.helpers import create_todo
 from shared_tests.private_servers import PrivateServer, database_with_login
 
+pytestmark = pytest.mark.slow  # private database servers stopped and restarted
+
 ANSWER_BOUND_S = 10.0
 """A request must be answered well within this while the server is down (no hang, no wait
 for the pool); generous because the machine is shared, and no speed is asserted below it."""

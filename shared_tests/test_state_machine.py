@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 from fastapi import FastAPI
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -47,6 +48,8 @@ from shared_tests.helpers import parse_timestamp
 from shared_tests.templates import Templates
 from todo_contract.table import todos
 from todo_contract.variants import variants
+
+pytestmark = pytest.mark.slow  # random request sequences on every variant
 
 SCENARIOS = 20
 STEPS_PER_SCENARIO = 25

@@ -32,6 +32,7 @@ def pytest_run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_suite_parametrizes_every_app_test_over_a_newly_registered_variant() -> None:
     listed = pytest_run("--collect-only", "-q", "--backend", "sqlite", *REGISTER)
     assert listed.returncode == 0, listed.stdout + listed.stderr
@@ -45,6 +46,7 @@ def test_the_suite_parametrizes_every_app_test_over_a_newly_registered_variant()
     assert len(set(per_variant.values())) == 1, per_variant
 
 
+@pytest.mark.slow
 def test_without_the_plugin_the_throwaway_variant_is_not_in_the_suite() -> None:
     listed = pytest_run("--collect-only", "-q", "--backend", "sqlite", "shared_tests/test_read.py")
     assert listed.returncode == 0, listed.stdout + listed.stderr
@@ -52,6 +54,7 @@ def test_without_the_plugin_the_throwaway_variant_is_not_in_the_suite() -> None:
     assert all(f"[{v.name}-sqlite]" in listed.stdout for v in variants())
 
 
+@pytest.mark.slow
 def test_a_newly_registered_variant_passes_contract_tests_it_was_never_written_for() -> None:
     ran = pytest_run(
         "-q", "--backend", "sqlite", *REGISTER, "-k", VARIANT.name, "shared_tests/test_create.py"

@@ -1,0 +1,112 @@
+"""One running app per variant and backend in each worker, emptied before every test.
+
+Most contract tests send a few requests to an app on an empty database. Starting an app for
+each of them (a database copy, a lifespan that migrates and checks the schema, a first
+connection) cost 100–300 ms a test, several times the requests themselves, and most of the
+suite's time. So each xdist worker starts one app per (variant, backend) on its own copy of
+the migrated template, the first time a test asks for it, and before each test empties every
+table and restarts the ids: each test still sees an empty database at the head revision whose
+first todo gets id 1, as a fresh copy would give it.
+
+Tests that need an app of their own (other settings, a lifespan to watch, a database to break,
+a route to add) take ``app`` or ``database_url`` instead, and ``app_client`` for a client on
+that app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
+
+from shared_tests.templates import Templates
+from todo_contract.table import metadata
+from todo_contract.variants import variant
+
+OWN_APP_FIXTURES = frozenset({"app", "database_url"})
+
+
+def refuse_mixed_clients(test: str, fixtures: Iterable[str]) -> None:
+    """Raise ``pytest.UsageError`` when ``test`` takes the shared ``client`` together with a
+    fixture of its own app or database: the client would talk to another database than the
+    one the test inspects or breaks."""
+    if own := OWN_APP_FIXTURES.intersection(fixtures):
+        raise pytest.UsageError(
+            f"{test} takes client and {', '.join(sorted(own))}: the client is on a shared app "
+            "and database; take app_client for a client on the test's own app"
+        )
+
+
+def emptying_statements(dialect: str, tables: list[str]) -> list[str]:
+    """Statements that delete every row of ``tables`` and restart their ids at 1."""
+    if dialect == "sqlite":
+        names = ", ".join(f"'{table}'" for table in tables)
+        return [
+            *(f"DELETE FROM {table}" for table in tables),
+            f"DELETE FROM sqlite_sequence WHERE name IN ({names})",
+        ]
+    if dialect == "postgresql":
+        return [f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"]
+    # MariaDB: TRUNCATE resets AUTO_INCREMENT; foreign keys would refuse it even on empty tables.
+    return [
+        "SET foreign_key_checks = 0",
+        *(f"TRUNCATE TABLE {table}" for table in tables),
+        "SET foreign_key_checks = 1",
+    ]
+
+
+@dataclass
+class ServedApp:
+    """A started app, a client on it, and a connection of the test's own to empty it with."""
+
+    app: FastAPI
+    client: TestClient
+    url: str
+    emptier: Connection
+
+    def empty(self) -> None:
+        """Delete every row the app's tables hold (not ``alembic_version``); ids from 1."""
+        tables = [table.name for table in reversed(metadata.sorted_tables)]
+        with self.emptier.begin():
+            for statement in emptying_statements(self.emptier.dialect.name, tables):
+                self.emptier.execute(text(statement))
+
+
+class ServedApps:
+    """This worker's running apps, started on first use and stopped by ``close``."""
+
+    def __init__(self, templates: Templates, workdir: Path) -> None:
+        self.templates = templates
+        self.workdir = workdir
+        self._served: dict[tuple[str, str], ServedApp] = {}
+        self._stack = ExitStack()
+
+    def get(self, app_kind: str, backend: str) -> ServedApp:
+        """The running ``app_kind`` app on ``backend``, emptied."""
+        key = (app_kind, backend)
+        if key not in self._served:
+            self._served[key] = self._start(app_kind, backend)
+        served = self._served[key]
+        served.empty()
+        return served
+
+    def _start(self, app_kind: str, backend: str) -> ServedApp:
+        directory = self.workdir / f"{app_kind}-{backend}"
+        directory.mkdir()
+        url = self._stack.enter_context(self.templates.copy(backend, directory))
+        app = variant(app_kind).create_app(url)
+        client = self._stack.enter_context(TestClient(app))
+        engine: Engine = create_engine(make_url(url))
+        self._stack.callback(engine.dispose)
+        emptier = self._stack.enter_context(engine.connect())
+        return ServedApp(app=app, client=client, url=url, emptier=emptier)
+
+    def close(self) -> None:
+        """Stop every app (before the templates drop their databases)."""
+        self._stack.close()
