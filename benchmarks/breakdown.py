@@ -26,7 +26,7 @@ from typing import Any
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import bench_variants, compared_pairs, data_gaps
 from benchmarks.registry import OPERATIONS, Rung
-from benchmarks.results import LoadRun, Timing
+from benchmarks.results import Breakdown, BreakdownPart, LoadRun, Timing
 from benchmarks.validity import usable_runs
 
 
@@ -134,23 +134,23 @@ def profile_rungs(
     return profiles
 
 
-def profile_part(family: str, us: float, upper: str, lower: str) -> dict[str, Any]:
+def profile_part(family: str, us: float, upper: str, lower: str) -> BreakdownPart:
     """One family's part of a data-layer gap; a negative part says what it offsets.
 
     A family can take *less* time in the upper rung than in the lower one (the raw rung's own
     code is the benchmark's, core's is the app's repository), so its part of the gap is
     negative: it offsets some of what the other families add, and the note says so.
     """
-    part: dict[str, Any] = {"name": family, "us": round(us, 2), "source": "cProfile own time"}
-    if part["us"] < 0:
-        part["note"] = (
-            f"{lower} spends {abs(part['us']):,.3g} µs more here than {upper}: an offset "
+    part = BreakdownPart(name=family, us=round(us, 2), source="cProfile own time")
+    if part.us < 0:
+        part.note = (
+            f"{lower} spends {abs(part.us):,.3g} µs more here than {upper}: an offset "
             "against the other parts, which together exceed the gap by as much"
         )
     return part
 
 
-def ladder_part(name: str, us: float, note: str) -> dict[str, Any]:
+def ladder_part(name: str, us: float, note: str) -> BreakdownPart:
     """One layer's part of a whole-request gap; ``note`` explains it only when negative.
 
     The layers are measured separately (the data layer, the whole app in process, over the
@@ -158,9 +158,9 @@ def ladder_part(name: str, us: float, note: str) -> dict[str, Any]:
     the part between them is negative — that much of the lower layer's gap did not show up
     in the upper one (it overlapped with, or was lost in the noise of, the upper layer).
     """
-    part: dict[str, Any] = {"name": name, "us": round(us, 2), "source": "ladder"}
-    if part["us"] < 0:
-        part["note"] = note
+    part = BreakdownPart(name=name, us=round(us, 2), source="ladder")
+    if part.us < 0:
+        part.note = note
     return part
 
 
@@ -175,7 +175,7 @@ def data_layer_breakdown(
     backend: str,
     timings: Sequence[Timing],
     profiles: Mapping[tuple[str, str], Mapping[str, float]],
-) -> list[dict[str, Any]]:
+) -> list[Breakdown]:
     """Split each data-layer gap into families, scaled to the gap measured without profiling."""
     items = []
     for operation in profiled_operations():
@@ -206,16 +206,16 @@ def data_layer_breakdown(
                 if family != UNEXPLAINED
             ]
             items.append(
-                {
-                    "backend": backend,
-                    "operation": operation,
-                    "gap": f"{upper} − {lower} (data layer)",
-                    "gap_us": round(gap, 2),
-                    "parts": parts,
-                    "unexplained_us": round(
+                Breakdown(
+                    backend=backend,
+                    operation=operation,
+                    gap=f"{upper} − {lower} (data layer)",
+                    gap_us=round(gap, 2),
+                    parts=parts,
+                    unexplained_us=round(
                         differences.get(UNEXPLAINED, 0.0) * scale if scale else gap, 2
                     ),
-                }
+                )
             )
     return items
 
@@ -232,7 +232,7 @@ def _p50(load: Sequence[LoadRun], backend: str, app: str, endpoint: str) -> floa
 
 def request_breakdown(
     backend: str, timings: Sequence[Timing], load: Sequence[LoadRun]
-) -> list[dict[str, Any]]:
+) -> list[Breakdown]:
     """Split each variant's extra cost per request over its baseline variant along the ladder
     (the ORM app over the Core app today)."""
     return [
@@ -250,13 +250,13 @@ def _request_gap(
     operation: str,
     upper: str,
     lower: str,
-) -> dict[str, Any] | None:
+) -> Breakdown | None:
     data_gap = _gap(timings, "data", upper, lower, operation)
     asgi_gap = _gap(timings, "asgi", upper, lower, operation)
     if data_gap is None or asgi_gap is None:
         return None
     data_name = f"data layer ({upper} − {lower}, layer a)"
-    parts: list[dict[str, Any]] = [
+    parts = [
         ladder_part(data_name, data_gap, f"{upper} is faster than {lower} at the data layer here"),
         ladder_part(
             "app around the data layer: routing, dependencies, pydantic serialization "
@@ -284,14 +284,14 @@ def _request_gap(
             )
         )
         total = wire_gap
-    return {
-        "backend": backend,
-        "operation": operation,
-        "gap": f"{upper} − {lower} (whole request)",
-        "gap_us": round(total, 2),
-        "parts": parts,
-        "unexplained_us": round(total - sum(part["us"] for part in parts), 2),
-    }
+    return Breakdown(
+        backend=backend,
+        operation=operation,
+        gap=f"{upper} − {lower} (whole request)",
+        gap_us=round(total, 2),
+        parts=parts,
+        unexplained_us=round(total - sum(part.us for part in parts), 2),
+    )
 
 
 def _gap(

@@ -51,6 +51,8 @@ from benchmarks.results import (
     MISSED,
     NOT_MEASURED,
     NOT_SIGNIFICANT,
+    Breakdown,
+    BreakdownPart,
     Gate,
     LoadRun,
     Report,
@@ -413,27 +415,23 @@ def share(part_us: float, gap_us: float) -> str:
     return f"{percent:.0f}%"
 
 
-def _breakdown_item(item: Mapping[str, Any]) -> list[str]:
+def _breakdown_item(item: Breakdown) -> list[str]:
     """One gap: its parts, their shares, what each offset means, and what no part explains."""
-    gap_us = float(item["gap_us"])
-    parts: list[Mapping[str, Any]] = list(item["parts"])
-    heading = f"### {item['backend']} · {item['operation']}: {item['gap']} = {format_us(gap_us)} µs"
-    rows = [
-        (p["name"], format_us(float(p["us"])), share(float(p["us"]), gap_us), p["source"])
-        for p in parts
-    ]
+    gap_us = item.gap_us
+    heading = f"### {item.backend} · {item.operation}: {item.gap} = {format_us(gap_us)} µs"
+    rows = [(p.name, format_us(p.us), share(p.us, gap_us), p.source) for p in item.parts]
     lines = [heading, "", *markdown_table(["part", "µs", "share of gap", "source"], rows), ""]
-    offsets = [p for p in parts if share(float(p["us"]), gap_us).startswith("offsets")]
+    offsets = [p for p in item.parts if share(p.us, gap_us).startswith("offsets")]
     if offsets:
         lines += ["Offsets (parts that take time back from the gap):", ""]
-        lines += [f"- {p['name']}: {p.get('note') or 'measured separately'}." for p in offsets]
+        lines += [f"- {p.name}: {p.note or 'measured separately'}." for p in offsets]
         lines += [""]
-    return lines + [_explained(parts, gap_us, float(item["unexplained_us"])), ""]
+    return lines + [_explained(item.parts, gap_us, item.unexplained_us), ""]
 
 
-def _explained(parts: Sequence[Mapping[str, Any]], gap_us: float, unexplained_us: float) -> str:
+def _explained(parts: Sequence[BreakdownPart], gap_us: float, unexplained_us: float) -> str:
     """How much of the gap the parts account for, with the sign of the rest said in words."""
-    total = sum(float(p["us"]) for p in parts)
+    total = sum(p.us for p in parts)
     if gap_us == 0:
         return f"the parts sum to {format_us(total)} µs of a zero gap"
     text = f"the parts sum to {total / gap_us * 100:.0f}% of the gap"

@@ -163,6 +163,46 @@ class CostFit:
 
 
 @dataclass
+class BreakdownPart:
+    """One part of a gap: the µs one function family (``source`` "cProfile own time") or one
+    layer of the ladder (``source`` "ladder") adds per operation (``benchmarks.breakdown``).
+
+    A negative part offsets some of what the others add; ``note`` then says what it offsets
+    (None on every other part, and absent from ``report.json``, as it always was).
+    """
+
+    name: str
+    us: float
+    source: str
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The part's JSON object: ``note`` only where there is one."""
+        data = asdict(self)
+        if self.note is None:
+            del data["note"]
+        return data
+
+
+@dataclass
+class Breakdown:
+    """One gap between two rungs (``gap`` names them, e.g. "orm − core (data layer)") on
+    one operation and backend, split into parts; ``unexplained_us`` is what no part covers.
+    """
+
+    backend: str
+    operation: str
+    gap: str
+    gap_us: float
+    parts: list[BreakdownPart]
+    unexplained_us: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The gap's JSON object, its parts without an empty ``note``."""
+        return asdict(self) | {"parts": [part.to_json() for part in self.parts]}
+
+
+@dataclass
 class Gate:
     """A check that must pass before any figure is reported."""
 
@@ -204,7 +244,7 @@ class Report:
     gates: list[Gate]
     timings: list[Timing]
     load: list[LoadRun]
-    breakdown: list[dict[str, Any]]
+    breakdown: list[Breakdown]
     targets: list[Target]
     conclusions: list[str]
     instructions: list[InstructionCount] = field(default_factory=list)
@@ -212,4 +252,4 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see benchmarks/README.md for the schema)."""
-        return asdict(self)
+        return asdict(self) | {"breakdown": [gap.to_json() for gap in self.breakdown]}

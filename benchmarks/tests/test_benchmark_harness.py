@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,7 +21,7 @@ from benchmarks.database import BenchDatabase, bench_database, fresh_url
 from benchmarks.gates import query_count_gate, same_answers_gate
 from benchmarks.ladder import variant_names
 from benchmarks.registry import OPERATIONS, load_rungs
-from benchmarks.results import Gate, Interval, LoadRun, Timing
+from benchmarks.results import Gate, Interval, Timing
 from benchmarks.rungs.raw import driver, statements_for
 from core_app import queries
 from shared_tests.second_core_app import VARIANT
@@ -180,8 +179,8 @@ def test_a_failing_gate_makes_the_benchmark_exit_non_zero(
     failing = query_count_gate([_timing("core", 1), _timing("orm", 2)], "sqlite", load_rungs())
     assert not failing.passed
 
-    def measured(*_: object) -> tuple[list[Gate], list[Timing], list[LoadRun], list[Any], str]:
-        return [Gate("same answers (sqlite)", True, "alike"), failing], [], [], [], "sqlite 3"
+    def measured(*_: object) -> cli.Measured:
+        return cli.Measured([Gate("same answers (sqlite)", True, "alike"), failing], "sqlite 3")
 
     monkeypatch.setattr(cli, "measure_backend", measured)
     code = cli.main(["--layers", "data", "--no-counts", "--output", str(tmp_path)])
