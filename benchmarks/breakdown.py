@@ -26,7 +26,7 @@ from typing import Any
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import bench_variants, compared_pairs, data_gaps
 from benchmarks.registry import OPERATIONS, Rung
-from benchmarks.results import Breakdown, BreakdownPart, LoadRun, Timing
+from benchmarks.results import Breakdown, BreakdownPart, LoadRun, Timing, TimingIndex
 from benchmarks.validity import usable_runs
 
 
@@ -164,13 +164,6 @@ def ladder_part(name: str, us: float, note: str) -> BreakdownPart:
     return part
 
 
-def _median(timings: Sequence[Timing], layer: str, rung: str, operation: str) -> float | None:
-    for timing in timings:
-        if (timing.layer, timing.rung, timing.operation) == (layer, rung, operation):
-            return timing.interval.median
-    return None
-
-
 def data_layer_breakdown(
     backend: str,
     timings: Sequence[Timing],
@@ -178,13 +171,12 @@ def data_layer_breakdown(
 ) -> list[Breakdown]:
     """Split each data-layer gap into families, scaled to the gap measured without profiling."""
     items = []
+    index = TimingIndex(timings)
     for operation in profiled_operations():
         for upper, lower in data_gaps():
-            upper_time = _median(timings, "data", upper, operation)
-            lower_time = _median(timings, "data", lower, operation)
-            if upper_time is None or lower_time is None:
+            gap = _gap(index, "data", backend, upper, lower, operation)
+            if gap is None:
                 continue
-            gap = upper_time - lower_time
             upper_profile, lower_profile = (
                 profiles[(upper, operation)],
                 profiles[(lower, operation)],
@@ -235,24 +227,25 @@ def request_breakdown(
 ) -> list[Breakdown]:
     """Split each variant's extra cost per request over its baseline variant along the ladder
     (the ORM app over the Core app today)."""
+    index = TimingIndex(timings)
     return [
         item
         for operation in profiled_operations()
         for upper, lower in compared_pairs()
-        if (item := _request_gap(backend, timings, load, operation, upper, lower)) is not None
+        if (item := _request_gap(backend, index, load, operation, upper, lower)) is not None
     ]
 
 
 def _request_gap(
     backend: str,
-    timings: Sequence[Timing],
+    index: TimingIndex,
     load: Sequence[LoadRun],
     operation: str,
     upper: str,
     lower: str,
 ) -> Breakdown | None:
-    data_gap = _gap(timings, "data", upper, lower, operation)
-    asgi_gap = _gap(timings, "asgi", upper, lower, operation)
+    data_gap = _gap(index, "data", backend, upper, lower, operation)
+    asgi_gap = _gap(index, "asgi", backend, upper, lower, operation)
     if data_gap is None or asgi_gap is None:
         return None
     data_name = f"data layer ({upper} − {lower}, layer a)"
@@ -295,10 +288,10 @@ def _request_gap(
 
 
 def _gap(
-    timings: Sequence[Timing], layer: str, upper: str, lower: str, operation: str
+    index: TimingIndex, layer: str, backend: str, upper: str, lower: str, operation: str
 ) -> float | None:
-    upper_time = _median(timings, layer, upper, operation)
-    lower_time = _median(timings, layer, lower, operation)
+    """``upper``'s median time minus ``lower``'s, or None when either was not measured."""
+    upper_time, lower_time = (index.get(layer, backend, rung, operation) for rung in (upper, lower))
     if upper_time is None or lower_time is None:
         return None
-    return upper_time - lower_time
+    return upper_time.interval.median - lower_time.interval.median

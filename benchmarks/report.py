@@ -58,6 +58,7 @@ from benchmarks.results import (
     Report,
     Target,
     Timing,
+    TimingIndex,
 )
 from benchmarks.rungs.kept_open import KNOB as KEPT_OPEN
 from benchmarks.validity import usable
@@ -219,15 +220,19 @@ def _ratio_table(
     return ["Ratios:", "", *markdown_table(["ratio", *names], rows), ""]
 
 
-def query_cell(timing: Timing | None, by_key: Mapping[tuple[str, str, str], Timing]) -> str:
+def query_cell(timing: Timing | None, every: TimingIndex) -> str:
     """The statement count as an integer, with ``(+n)``/``(−n)`` when it differs from its
-    baseline's (``ladder.statement_baseline``) for the same operation."""
+    baseline's (``ladder.statement_baseline``, found in ``every``) for the same operation."""
     if timing is None or timing.queries_per_operation is None:
         return MISSING
     count = timing.queries_per_operation
     text = format_count(count)
     against = statement_baseline(timing.layer, timing.rung)
-    base = None if against is None else by_key.get((*against, timing.operation))
+    base = (
+        None
+        if against is None
+        else every.get(against[0], timing.backend, against[1], timing.operation)
+    )
     if base is None or base.queries_per_operation is None:
         return text
     extra = count - base.queries_per_operation
@@ -241,7 +246,7 @@ def _query_table(
     timings: Sequence[Timing],
     operations: Sequence[str],
     rungs: Sequence[str],
-    every: Mapping[tuple[str, str, str], Timing],
+    every: TimingIndex,
 ) -> list[str]:
     if all(t.queries_per_operation is None for t in timings if t.rung in rungs):
         return []
@@ -261,7 +266,7 @@ def _layer(report: Report, backend: str, layer: str, chart_files: Mapping[str, s
     timings = select_timings(report, backend, layer)
     if not timings:
         return []
-    every = {(t.layer, t.rung, t.operation): t for t in report.timings if t.backend == backend}
+    every = TimingIndex(report.timings)
     operations = ordered_operations(t.operation for t in timings)
     heading = LAYER_HEADINGS.get(layer, f"{layer} layer")
     lines = [f"## {heading} on {backend}", ""]

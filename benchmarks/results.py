@@ -12,7 +12,7 @@ a run writes, not on dicts that repeat the schema's key names.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -115,6 +115,33 @@ class Timing:
     def from_json(cls, data: Mapping[str, Any]) -> Timing:
         """The timing of its JSON object, its interval and ratios rebuilt."""
         return _build(cls, data, interval=Interval.from_json, ratios=_each(Ratio.from_json))
+
+
+class TimingIndex:
+    """Timings found by the four names that identify one: layer, backend, rung, operation.
+
+    Readers of a run look timings up by name again and again (a ratio's baseline, a table's
+    cell, a target's figure, a gap's two ends); one index, built once, replaces a scan or a
+    dict keyed by some of the four names, built anew by each reader. Iterating gives the
+    timings in their order. When two timings share all four names the first is found, as a
+    scan finds it (a run never measures one twice).
+    """
+
+    def __init__(self, timings: Iterable[Timing]) -> None:
+        self._timings: dict[tuple[str, str, str, str], Timing] = {}
+        for timing in timings:
+            key = (timing.layer, timing.backend, timing.rung, timing.operation)
+            self._timings.setdefault(key, timing)
+
+    def get(self, layer: str, backend: str, rung: str, operation: str) -> Timing | None:
+        """The timing of ``operation`` on ``rung``, or None when it was not measured."""
+        return self._timings.get((layer, backend, rung, operation))
+
+    def __iter__(self) -> Iterator[Timing]:
+        return iter(self._timings.values())
+
+    def __len__(self) -> int:
+        return len(self._timings)
 
 
 @dataclass
@@ -394,6 +421,12 @@ class Report:
             instructions=_each(InstructionCount.from_json),
             curves=_each(CostFit.from_json),
         )
+
+    def timing(self, layer: str, backend: str, rung: str, operation: str) -> Timing | None:
+        """One timing of this run, or None when it was not measured. Each call indexes the
+        timings anew (they may have been replaced since); a reader that looks up many builds
+        one ``TimingIndex`` instead."""
+        return TimingIndex(self.timings).get(layer, backend, rung, operation)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see benchmarks/README.md for the schema)."""

@@ -4,6 +4,7 @@ and every committed ``reports/*/report.json`` (some written before fields were a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from benchmarks.results import (
     Report,
     Target,
     Timing,
+    TimingIndex,
 )
 from benchmarks.stats import ROUND_METHOD
 
@@ -220,6 +222,28 @@ def test_a_target_written_with_met_reads_as_the_status_it_meant(
     target = Target.from_json({"name": "a", "goal": "g", "measured": "m", "met": met})
 
     assert target.status == status
+
+
+def test_a_timing_is_found_by_its_layer_backend_rung_and_operation() -> None:
+    report = full_report()
+    core, orm = report.timings
+    index = TimingIndex(report.timings)
+
+    assert index.get("data", "sqlite", "orm", "get_one") is orm
+    assert report.timing("data", "sqlite", "core", "get_one") is core
+    assert index.get("asgi", "sqlite", "orm", "get_one") is None
+    assert report.timing("data", "postgresql", "orm", "get_one") is None
+    assert list(index) == [core, orm] and len(index) == 2
+
+
+def test_of_two_timings_with_the_same_names_the_index_finds_the_first() -> None:
+    core = full_report().timings[0]
+    again = dataclasses.replace(core, samples=[99.0])
+
+    index = TimingIndex([core, again])
+
+    assert index.get("data", "sqlite", "core", "get_one") is core
+    assert list(index) == [core]
 
 
 def _kept(original: Any, written: Any, where: str = "") -> list[str]:
