@@ -24,6 +24,7 @@ from benchmarks import asgi_layer, data_layer
 from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
 from benchmarks.callgrind import valgrind_path
 from benchmarks.ceiling import measure_ceiling
+from benchmarks.compare import compare_reports, format_change_table, unmatched_keys
 from benchmarks.curves import cost_curves
 from benchmarks.database import BACKENDS, bench_database, fresh_url, temporary_workdir
 from benchmarks.environment import database_version, environment
@@ -45,7 +46,6 @@ from benchmarks.results import (
     Timing,
 )
 from benchmarks.servers import available_cpus
-from benchmarks.stats import compare_reports, format_change_table, unmatched_keys
 from benchmarks.targets import check_targets, conclusions
 from benchmarks.terminal import print_summary
 from benchmarks.wire import measure_wire
@@ -293,10 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     written = write_report(report, args.output)
     if args.compare:
-        old = json.loads(args.compare.read_text())
-        changes = compare_reports(old, report.to_json())
+        old = Report.from_json(json.loads(args.compare.read_text()))
+        changes = compare_reports(old, report)
         console.print(format_change_table(changes))
-        only_old, only_new = unmatched_keys(old, report.to_json())
+        only_old, only_new = unmatched_keys(old, report)
         if only_old or only_new:
             console.print(
                 f"not compared: {len(only_old)} figures only in the old run, "
