@@ -19,13 +19,28 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks.load import SUBPROCESS_SLACK_S, LoadStats, RequestMix, percentiles_ms
 from benchmarks.servers import pin_to
 
 RECONNECT_PAUSE_S = 0.01  # after a failed connect, so a dead server does not spin the loop
+
+
+@dataclass(frozen=True)
+class ChildConfig:
+    """What the parent tells the child, as JSON on stdin: where to connect, what to send,
+    for how long. ``requests`` is one cycle of the mix as raw HTTP/1.1 requests, encoded by
+    the parent before the clock starts and carried as latin-1 text (JSON has no bytes)."""
+
+    host: str
+    port: int
+    requests: list[str]
+    concurrency: int
+    duration_s: float
+    warmup_s: float
+    timeout_s: float
+    expected_status: int
 
 
 # --- the parent side -----------------------------------------------------------------------
@@ -46,19 +61,19 @@ def run_builtin(
     The configuration goes in as JSON on stdin, the summary comes back as JSON on stdout.
     """
     host, port = host_and_port(base_url)
-    config = {
-        "host": host,
-        "port": port,
-        "requests": [raw.decode("latin-1") for raw in encoded_requests(requests, host, port)],
-        "concurrency": concurrency,
-        "duration_s": duration_s,
-        "warmup_s": warmup_s,
-        "timeout_s": timeout_s,
-        "expected_status": requests.expected_status,
-    }
+    config = ChildConfig(
+        host=host,
+        port=port,
+        requests=[raw.decode("latin-1") for raw in encoded_requests(requests, host, port)],
+        concurrency=concurrency,
+        duration_s=duration_s,
+        warmup_s=warmup_s,
+        timeout_s=timeout_s,
+        expected_status=requests.expected_status,
+    )
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.builtin_load"],
-        input=json.dumps(config),
+        input=json.dumps(asdict(config)),
         capture_output=True,
         text=True,
         timeout=warmup_s + duration_s + timeout_s + SUBPROCESS_SLACK_S,
@@ -218,27 +233,25 @@ class Recorder:
             else:
                 self.errors += 1
 
-    def stats(self, concurrency: int) -> dict[str, Any]:
-        """The summary, as the keyword arguments of :class:`LoadStats`."""
+    def stats(self, concurrency: int) -> LoadStats:
+        """The summary of the measured window, with the other phases' counts beside it."""
         duration = self.end - self.measure_start
         completed = len(self.latencies_s)
-        return asdict(
-            LoadStats(
-                generator="builtin",
-                concurrency=concurrency,
-                requests=completed,
-                duration_s=duration,
-                requests_per_s=completed / duration,
-                latency_ms=percentiles_ms(self.latencies_s),
-                errors=self.errors,
-                timeouts=self.timeouts,
-                warmup_requests=self.warmup,
-                drained_requests=self.drained,
-                expected_status=self.expected_status,
-                unexpected_statuses=dict(sorted(self.unexpected.items())),
-                warmup_s=self.warmup_s,
-                sent_requests=self.sent,
-            )
+        return LoadStats(
+            generator="builtin",
+            concurrency=concurrency,
+            requests=completed,
+            duration_s=duration,
+            requests_per_s=completed / duration,
+            latency_ms=percentiles_ms(self.latencies_s),
+            errors=self.errors,
+            timeouts=self.timeouts,
+            warmup_requests=self.warmup,
+            drained_requests=self.drained,
+            expected_status=self.expected_status,
+            unexpected_statuses=dict(sorted(self.unexpected.items())),
+            warmup_s=self.warmup_s,
+            sent_requests=self.sent,
         )
 
 
@@ -272,24 +285,24 @@ async def drive(
             recorder.response(started, time.perf_counter(), status)
 
 
-async def generate(config: dict[str, Any]) -> dict[str, Any]:
+async def generate(config: ChildConfig) -> LoadStats:
     """Open every connection, then warm up and measure with all of them at once."""
-    requests = [raw.encode("latin-1") for raw in config["requests"]]
-    concurrency: int = config["concurrency"]
-    connections = [Connection(config["host"], config["port"]) for _ in range(concurrency)]
+    requests = [raw.encode("latin-1") for raw in config.requests]
+    concurrency = config.concurrency
+    connections = [Connection(config.host, config.port) for _ in range(concurrency)]
     try:
         await asyncio.gather(*(connection.open() for connection in connections))
-        measure_start = time.perf_counter() + config["warmup_s"]
+        measure_start = time.perf_counter() + config.warmup_s
         recorder = Recorder(
             measure_start,
-            measure_start + config["duration_s"],
-            expected_status=config["expected_status"],
-            warmup_s=config["warmup_s"],
+            measure_start + config.duration_s,
+            expected_status=config.expected_status,
+            warmup_s=config.warmup_s,
         )
         turn = itertools.count()
         await asyncio.gather(
             *(
-                drive(turn, connection, requests, recorder, config["timeout_s"])
+                drive(turn, connection, requests, recorder, config.timeout_s)
                 for connection in connections
             )
         )
@@ -300,8 +313,8 @@ async def generate(config: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> int:
     """Child entry point: configuration as JSON on stdin, summary as JSON on stdout."""
-    config = json.load(sys.stdin)
-    print(json.dumps(asyncio.run(generate(config))))
+    config = ChildConfig(**json.load(sys.stdin))
+    print(json.dumps(asdict(asyncio.run(generate(config)))))
     return 0
 
 
