@@ -26,7 +26,7 @@ from typing import Any
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import bench_variants, compared_pairs, data_gaps
 from benchmarks.registry import OPERATIONS, Rung
-from benchmarks.results import LoadRun, Timing
+from benchmarks.results import Breakdown, BreakdownPart, LoadRun, Timing, TimingIndex
 from benchmarks.validity import usable_runs
 
 
@@ -134,23 +134,23 @@ def profile_rungs(
     return profiles
 
 
-def profile_part(family: str, us: float, upper: str, lower: str) -> dict[str, Any]:
+def profile_part(family: str, us: float, upper: str, lower: str) -> BreakdownPart:
     """One family's part of a data-layer gap; a negative part says what it offsets.
 
     A family can take *less* time in the upper rung than in the lower one (the raw rung's own
     code is the benchmark's, core's is the app's repository), so its part of the gap is
     negative: it offsets some of what the other families add, and the note says so.
     """
-    part: dict[str, Any] = {"name": family, "us": round(us, 2), "source": "cProfile own time"}
-    if part["us"] < 0:
-        part["note"] = (
-            f"{lower} spends {abs(part['us']):,.3g} µs more here than {upper}: an offset "
+    part = BreakdownPart(name=family, us=round(us, 2), source="cProfile own time")
+    if part.us < 0:
+        part.note = (
+            f"{lower} spends {abs(part.us):,.3g} µs more here than {upper}: an offset "
             "against the other parts, which together exceed the gap by as much"
         )
     return part
 
 
-def ladder_part(name: str, us: float, note: str) -> dict[str, Any]:
+def ladder_part(name: str, us: float, note: str) -> BreakdownPart:
     """One layer's part of a whole-request gap; ``note`` explains it only when negative.
 
     The layers are measured separately (the data layer, the whole app in process, over the
@@ -158,33 +158,25 @@ def ladder_part(name: str, us: float, note: str) -> dict[str, Any]:
     the part between them is negative — that much of the lower layer's gap did not show up
     in the upper one (it overlapped with, or was lost in the noise of, the upper layer).
     """
-    part: dict[str, Any] = {"name": name, "us": round(us, 2), "source": "ladder"}
-    if part["us"] < 0:
-        part["note"] = note
+    part = BreakdownPart(name=name, us=round(us, 2), source="ladder")
+    if part.us < 0:
+        part.note = note
     return part
-
-
-def _median(timings: Sequence[Timing], layer: str, rung: str, operation: str) -> float | None:
-    for timing in timings:
-        if (timing.layer, timing.rung, timing.operation) == (layer, rung, operation):
-            return timing.interval.median
-    return None
 
 
 def data_layer_breakdown(
     backend: str,
     timings: Sequence[Timing],
     profiles: Mapping[tuple[str, str], Mapping[str, float]],
-) -> list[dict[str, Any]]:
+) -> list[Breakdown]:
     """Split each data-layer gap into families, scaled to the gap measured without profiling."""
     items = []
+    index = TimingIndex(timings)
     for operation in profiled_operations():
         for upper, lower in data_gaps():
-            upper_time = _median(timings, "data", upper, operation)
-            lower_time = _median(timings, "data", lower, operation)
-            if upper_time is None or lower_time is None:
+            gap = _gap(index, "data", backend, upper, lower, operation)
+            if gap is None:
                 continue
-            gap = upper_time - lower_time
             upper_profile, lower_profile = (
                 profiles[(upper, operation)],
                 profiles[(lower, operation)],
@@ -206,16 +198,16 @@ def data_layer_breakdown(
                 if family != UNEXPLAINED
             ]
             items.append(
-                {
-                    "backend": backend,
-                    "operation": operation,
-                    "gap": f"{upper} − {lower} (data layer)",
-                    "gap_us": round(gap, 2),
-                    "parts": parts,
-                    "unexplained_us": round(
+                Breakdown(
+                    backend=backend,
+                    operation=operation,
+                    gap=f"{upper} − {lower} (data layer)",
+                    gap_us=round(gap, 2),
+                    parts=parts,
+                    unexplained_us=round(
                         differences.get(UNEXPLAINED, 0.0) * scale if scale else gap, 2
                     ),
-                }
+                )
             )
     return items
 
@@ -232,31 +224,32 @@ def _p50(load: Sequence[LoadRun], backend: str, app: str, endpoint: str) -> floa
 
 def request_breakdown(
     backend: str, timings: Sequence[Timing], load: Sequence[LoadRun]
-) -> list[dict[str, Any]]:
+) -> list[Breakdown]:
     """Split each variant's extra cost per request over its baseline variant along the ladder
     (the ORM app over the Core app today)."""
+    index = TimingIndex(timings)
     return [
         item
         for operation in profiled_operations()
         for upper, lower in compared_pairs()
-        if (item := _request_gap(backend, timings, load, operation, upper, lower)) is not None
+        if (item := _request_gap(backend, index, load, operation, upper, lower)) is not None
     ]
 
 
 def _request_gap(
     backend: str,
-    timings: Sequence[Timing],
+    index: TimingIndex,
     load: Sequence[LoadRun],
     operation: str,
     upper: str,
     lower: str,
-) -> dict[str, Any] | None:
-    data_gap = _gap(timings, "data", upper, lower, operation)
-    asgi_gap = _gap(timings, "asgi", upper, lower, operation)
+) -> Breakdown | None:
+    data_gap = _gap(index, "data", backend, upper, lower, operation)
+    asgi_gap = _gap(index, "asgi", backend, upper, lower, operation)
     if data_gap is None or asgi_gap is None:
         return None
     data_name = f"data layer ({upper} − {lower}, layer a)"
-    parts: list[dict[str, Any]] = [
+    parts = [
         ladder_part(data_name, data_gap, f"{upper} is faster than {lower} at the data layer here"),
         ladder_part(
             "app around the data layer: routing, dependencies, pydantic serialization "
@@ -284,21 +277,21 @@ def _request_gap(
             )
         )
         total = wire_gap
-    return {
-        "backend": backend,
-        "operation": operation,
-        "gap": f"{upper} − {lower} (whole request)",
-        "gap_us": round(total, 2),
-        "parts": parts,
-        "unexplained_us": round(total - sum(part["us"] for part in parts), 2),
-    }
+    return Breakdown(
+        backend=backend,
+        operation=operation,
+        gap=f"{upper} − {lower} (whole request)",
+        gap_us=round(total, 2),
+        parts=parts,
+        unexplained_us=round(total - sum(part.us for part in parts), 2),
+    )
 
 
 def _gap(
-    timings: Sequence[Timing], layer: str, upper: str, lower: str, operation: str
+    index: TimingIndex, layer: str, backend: str, upper: str, lower: str, operation: str
 ) -> float | None:
-    upper_time = _median(timings, layer, upper, operation)
-    lower_time = _median(timings, layer, lower, operation)
+    """``upper``'s median time minus ``lower``'s, or None when either was not measured."""
+    upper_time, lower_time = (index.get(layer, backend, rung, operation) for rung in (upper, lower))
     if upper_time is None or lower_time is None:
         return None
-    return upper_time - lower_time
+    return upper_time.interval.median - lower_time.interval.median

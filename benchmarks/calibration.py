@@ -16,14 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from benchmarks.results import Interval, LoadRun, Ratio, Report
 
 REQUIRED_CONTAINMENT = 0.90
 AGREEMENT = 0.05
-KINDS = {"ratios": "requests/s", "cpu_ratios": "CPU per request"}
+KINDS: dict[str, Callable[[LoadRun], list[Ratio]]] = {
+    "requests/s": lambda run: run.ratios,
+    "CPU per request": lambda run: run.cpu_ratios,
+}
+"""Each kind of over-the-wire ratio and where a cell keeps it, in the order summarized."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,10 @@ class Estimate:
     value: float
     low: float
     high: float
+
+    @classmethod
+    def of(cls, interval: Interval) -> Estimate:
+        return cls(interval.median, interval.low, interval.high)
 
     def contains(self, value: float) -> bool:
         return self.low <= value <= self.high
@@ -58,27 +67,24 @@ class Pair:
         return abs(self.b.value / self.a.value - 1.0) <= AGREEMENT
 
 
-def _ratios(report: Mapping[str, Any]) -> dict[tuple[str, str], Estimate]:
+def _ratios(report: Report) -> dict[tuple[str, str], Estimate]:
     """(kind, key) → estimate for every ratio of every valid load cell of ``report``."""
     found: dict[tuple[str, str], Estimate] = {}
-    for run in report.get("load", []):
-        if sum(run.get("unexpected_statuses", {}).values()):
+    for run in report.load:
+        if run.invalid:
             continue  # an invalid cell carries no ratio, and is no figure to compare
         cell = "/".join(
-            [str(run["backend"]), str(run["endpoint"]), f"c{run['concurrency']}"]
-            + ([f"×{run['workers']}"] if run.get("workers", 1) != 1 else [])
+            [run.backend, run.endpoint, f"c{run.concurrency}"]
+            + ([f"×{run.workers}"] if run.workers != 1 else [])
         )
-        for field, kind in KINDS.items():
-            for ratio in run.get(field, []):
-                bounds = ratio["interval"]
-                key = f"{ratio['numerator']}/{ratio['denominator']} {cell}"
-                found[(kind, key)] = Estimate(
-                    float(bounds["median"]), float(bounds["low"]), float(bounds["high"])
-                )
+        for kind, ratios_of in KINDS.items():
+            for ratio in ratios_of(run):
+                key = f"{ratio.numerator}/{ratio.denominator} {cell}"
+                found[(kind, key)] = Estimate.of(ratio.interval)
     return found
 
 
-def pairs(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Pair]:
+def pairs(a: Report, b: Report) -> list[Pair]:
     """Every over-the-wire ratio in both reports, in the first report's order."""
     ours, theirs = _ratios(a), _ratios(b)
     return [
@@ -113,7 +119,7 @@ class Summary:
 def summarize(found: Sequence[Pair]) -> list[Summary]:
     """One summary per kind present."""
     summaries = []
-    for kind in KINDS.values():
+    for kind in KINDS:
         mine = [p for p in found if p.kind == kind]
         if mine:
             summaries.append(
@@ -162,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("first", type=Path, help="report.json of one run")
     parser.add_argument("second", type=Path, help="report.json of another run")
     args = parser.parse_args(argv)
-    a, b = (json.loads(path.read_text()) for path in (args.first, args.second))
+    a, b = (Report.from_json(json.loads(path.read_text())) for path in (args.first, args.second))
     found = pairs(a, b)
     print(format_calibration(found))
     return exit_code(summarize(found))

@@ -13,7 +13,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from benchmarks import asgi_layer, data_layer
 from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
 from benchmarks.callgrind import valgrind_path
 from benchmarks.ceiling import measure_ceiling
+from benchmarks.compare import compare_reports, format_change_table, unmatched_keys
 from benchmarks.curves import cost_curves
 from benchmarks.database import BACKENDS, bench_database, fresh_url, temporary_workdir
 from benchmarks.environment import database_version, environment
@@ -35,9 +36,16 @@ from benchmarks.load import choose_generator
 from benchmarks.profiles import HEADLINE_COUNTS, PROFILES, Profile
 from benchmarks.registry import load_rungs
 from benchmarks.report import write_report
-from benchmarks.results import SCHEMA_VERSION, Gate, InstructionCount, LoadRun, Report, Timing
+from benchmarks.results import (
+    SCHEMA_VERSION,
+    Breakdown,
+    Gate,
+    InstructionCount,
+    LoadRun,
+    Report,
+    Timing,
+)
 from benchmarks.servers import available_cpus
-from benchmarks.stats import compare_reports, format_change_table, unmatched_keys
 from benchmarks.targets import check_targets, conclusions
 from benchmarks.terminal import print_summary
 from benchmarks.wire import measure_wire
@@ -106,6 +114,22 @@ def progress_bar(console: Console) -> Progress:
     )
 
 
+@dataclass
+class Measured:
+    """What one backend gave: its gates (the same-answers gate first), figures and version."""
+
+    gates: list[Gate]
+    version: str
+    timings: list[Timing] = field(default_factory=list)
+    load: list[LoadRun] = field(default_factory=list)
+    breakdown: list[Breakdown] = field(default_factory=list)
+
+    @property
+    def answers_agree(self) -> bool:
+        """The same-answers gate passed, so the apps were measured."""
+        return self.gates[0].passed
+
+
 def measure_backend(
     backend: str,
     profile: Profile,
@@ -113,13 +137,13 @@ def measure_backend(
     workdir: Path,
     progress: Progress,
     generator: str,
-) -> tuple[list[Gate], list[Timing], list[LoadRun], list[dict[str, object]], str]:
+) -> Measured:
     """Everything measured on one backend; apps that fail the same-answers gate are not
     measured."""
     apps = {variant.name: variant.create_app for variant in bench_variants()}
     gate = same_answers_gate(apps, backend, workdir)
     if not gate.passed:
-        return [gate], [], [], [], "not measured"
+        return Measured([gate], "not measured")
     rungs = load_rungs()
     timings: list[Timing] = []
     load: list[LoadRun] = []
@@ -151,12 +175,13 @@ def measure_backend(
             task = progress.add_task(f"{backend}: over the wire", total=runs * profile.wire.repeats)
             plan = replace(profile.wire, generator=generator)
             load += measure_wire(bench, plan, workdir, on_run=lambda: progress.advance(task))
-        breakdown: list[dict[str, object]] = []
+        breakdown: list[Breakdown] = []
         if "data" in layers:
             profiles = profile_rungs(bench, rungs)
             breakdown += data_layer_breakdown(backend, timings, profiles)
             breakdown += request_breakdown(backend, timings, load)
-    return [gate, query_count_gate(timings, backend, rungs)], timings, load, breakdown, version
+    gates = [gate, query_count_gate(timings, backend, rungs)]
+    return Measured(gates, version, timings, load, breakdown)
 
 
 def count_backend(
@@ -205,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gates: list[Gate] = []
     timings: list[Timing] = []
     load: list[LoadRun] = []
-    breakdown: list[dict[str, object]] = []
+    breakdown: list[Breakdown] = []
     versions: dict[str, str] = {}
     ceiling: float | None = None
     counts: list[InstructionCount] = []
@@ -225,12 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         for backend in args.backends:
             result = measure_backend(backend, profile, args.layer_set, workdir, progress, generator)
-            gates += result[0]
-            timings += result[1]
-            load += result[2]
-            breakdown += result[3]
-            versions[backend] = result[4]
-            if plan is not None and result[0][0].passed:
+            gates += result.gates
+            timings += result.timings
+            load += result.load
+            breakdown += result.breakdown
+            versions[backend] = result.version
+            if plan is not None and result.answers_agree:
                 counts += count_backend(backend, profile.operations, plan, workdir, progress)
     report = Report(
         schema_version=SCHEMA_VERSION,
@@ -260,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         gates=gates,
         timings=timings,
         load=load,
-        breakdown=[dict(item) for item in breakdown],
+        breakdown=breakdown,
         targets=check_targets(timings, load),
         conclusions=conclusions(timings, load) + instruction_conclusions(timings, counts),
         instructions=counts,
@@ -268,10 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     written = write_report(report, args.output)
     if args.compare:
-        old = json.loads(args.compare.read_text())
-        changes = compare_reports(old, report.to_json())
+        old = Report.from_json(json.loads(args.compare.read_text()))
+        changes = compare_reports(old, report)
         console.print(format_change_table(changes))
-        only_old, only_new = unmatched_keys(old, report.to_json())
+        only_old, only_new = unmatched_keys(old, report)
         if only_old or only_new:
             console.print(
                 f"not compared: {len(only_old)} figures only in the old run, "

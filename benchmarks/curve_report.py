@@ -15,7 +15,7 @@ from benchmarks.curve_charts import curves_title
 from benchmarks.curves import find_fit, fit_difference, lifecycle
 from benchmarks.formatting import MISSING, format_count, format_interval_us, markdown_table
 from benchmarks.ladder import FLOOR, RAW, bench_variants, reference
-from benchmarks.results import CostFit, Interval, Report
+from benchmarks.results import CostFit, Interval, Report, TimingIndex
 from benchmarks.rungs.kept_open import kept_rung_name
 
 SERIES_WORDS = {
@@ -106,15 +106,12 @@ def _difference_rows(curves: Sequence[CostFit], backend: str) -> list[list[str]]
 
 
 def _lifecycle_rows(report: Report, backend: str) -> list[list[str]]:
-    timings = {
-        (t.rung, t.operation): t
-        for t in report.timings
-        if t.backend == backend and t.layer == "data"
-    }
+    timings = TimingIndex(report.timings)
     rows = []
     for variant in bench_variants():
         kept_name = kept_rung_name(variant.name)
-        own, kept = timings.get((variant.name, "get_one")), timings.get((kept_name, "get_one"))
+        own = timings.get("data", backend, variant.name, "get_one")
+        kept = timings.get("data", backend, kept_name, "get_one")
         if own is not None and kept is not None:
             rows.append(
                 [

@@ -24,7 +24,7 @@ from benchmarks.asgi_client import call, running
 from benchmarks.database import fresh_url
 from benchmarks.formatting import format_count
 from benchmarks.registry import Rung
-from benchmarks.results import Gate, Timing
+from benchmarks.results import Gate, Timing, TimingIndex
 
 TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 HEADERS_THAT_MATTER = ("location", "content-type", "allow")
@@ -108,24 +108,19 @@ def query_count_gate(timings: Sequence[Timing], backend: str, rungs: Mapping[str
     declared. Fewer statements (the identity map answering without SQL) pass and are listed:
     the tables show them beside the times.
     """
-    counts = {
-        (t.layer, t.rung, t.operation): t.queries_per_operation
-        for t in timings
-        if t.backend == backend and t.queries_per_operation is not None
-    }
+    index = TimingIndex(timings)
     undeclared: list[str] = []
     declared: list[str] = []
     fewer: list[str] = []
     for timing in timings:
-        count = counts.get((timing.layer, timing.rung, timing.operation))
-        against = (
-            ladder.statement_baseline(timing.layer, timing.rung)
-            if timing.backend == backend
-            else None
-        )
-        if count is None or against is None:
+        count = timing.queries_per_operation
+        if timing.backend != backend or count is None:
             continue
-        base = counts.get((against[0], against[1], timing.operation))
+        against = ladder.statement_baseline(timing.layer, timing.rung)
+        if against is None:
+            continue
+        base_timing = index.get(against[0], backend, against[1], timing.operation)
+        base = None if base_timing is None else base_timing.queries_per_operation
         if base is None:
             continue
         where = f"{timing.layer}/{timing.rung}/{timing.operation}"

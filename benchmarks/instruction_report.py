@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from benchmarks.charts import ordered_backends, ordered_operations, rung_key
 from benchmarks.instruction_charts import instructions_title
 from benchmarks.ladder import baseline, bench_variants, compared_pairs
-from benchmarks.results import InstructionCount, Ratio, Report, Timing
+from benchmarks.results import InstructionCount, Ratio, Report, Timing, TimingIndex
 
 HEADLINE_OPERATIONS = ("get_one", "list_20", "list_1000", "create", "update")
 LAYER_NAMES = {"data": "data layer", "asgi": "whole request in process (ASGI)"}
@@ -171,17 +171,13 @@ def instruction_sections(report: Report, chart_files: Mapping[str, str]) -> list
     return lines
 
 
-def _time_ratio(timings: Sequence[Timing], count: InstructionCount, name: str) -> Ratio | None:
+def _time_ratio(timings: TimingIndex, count: InstructionCount, name: str) -> Ratio | None:
+    """The time ratio ``name`` (``orm/core``) of the operation ``count`` counted, if timed."""
     numerator, denominator = name.split("/", 1)
-    for timing in timings:
-        if (timing.backend, timing.layer, timing.rung, timing.operation) == (
-            count.backend,
-            count.layer,
-            numerator,
-            count.operation,
-        ):
-            return next((r for r in timing.ratios if r.denominator == denominator), None)
-    return None
+    timing = timings.get(count.layer, count.backend, numerator, count.operation)
+    if timing is None:
+        return None
+    return next((r for r in timing.ratios if r.denominator == denominator), None)
 
 
 def instruction_conclusions(
@@ -190,6 +186,7 @@ def instruction_conclusions(
     """Headline instruction ratios beside the time ratios, and where they disagree."""
     lines: list[str] = []
     any_disagreement = False
+    index = TimingIndex(timings)
     for backend in ordered_backends(c.backend for c in counts):
         for layer, name in headline_ratios():
             pairs, disagree = [], []
@@ -199,7 +196,7 @@ def instruction_conclusions(
                 if count.operation not in HEADLINE_OPERATIONS:
                     continue
                 value = count.ratios[name]
-                ratio = _time_ratio(timings, count, name)
+                ratio = _time_ratio(index, count, name)
                 if ratio is None:
                     pairs.append(f"{count.operation} {value:.2f}×")
                     continue

@@ -51,11 +51,14 @@ from benchmarks.results import (
     MISSED,
     NOT_MEASURED,
     NOT_SIGNIFICANT,
+    Breakdown,
+    BreakdownPart,
     Gate,
     LoadRun,
     Report,
     Target,
     Timing,
+    TimingIndex,
 )
 from benchmarks.rungs.kept_open import KNOB as KEPT_OPEN
 from benchmarks.validity import usable
@@ -217,15 +220,19 @@ def _ratio_table(
     return ["Ratios:", "", *markdown_table(["ratio", *names], rows), ""]
 
 
-def query_cell(timing: Timing | None, by_key: Mapping[tuple[str, str, str], Timing]) -> str:
+def query_cell(timing: Timing | None, every: TimingIndex) -> str:
     """The statement count as an integer, with ``(+n)``/``(−n)`` when it differs from its
-    baseline's (``ladder.statement_baseline``) for the same operation."""
+    baseline's (``ladder.statement_baseline``, found in ``every``) for the same operation."""
     if timing is None or timing.queries_per_operation is None:
         return MISSING
     count = timing.queries_per_operation
     text = format_count(count)
     against = statement_baseline(timing.layer, timing.rung)
-    base = None if against is None else by_key.get((*against, timing.operation))
+    base = (
+        None
+        if against is None
+        else every.get(against[0], timing.backend, against[1], timing.operation)
+    )
     if base is None or base.queries_per_operation is None:
         return text
     extra = count - base.queries_per_operation
@@ -239,7 +246,7 @@ def _query_table(
     timings: Sequence[Timing],
     operations: Sequence[str],
     rungs: Sequence[str],
-    every: Mapping[tuple[str, str, str], Timing],
+    every: TimingIndex,
 ) -> list[str]:
     if all(t.queries_per_operation is None for t in timings if t.rung in rungs):
         return []
@@ -259,7 +266,7 @@ def _layer(report: Report, backend: str, layer: str, chart_files: Mapping[str, s
     timings = select_timings(report, backend, layer)
     if not timings:
         return []
-    every = {(t.layer, t.rung, t.operation): t for t in report.timings if t.backend == backend}
+    every = TimingIndex(report.timings)
     operations = ordered_operations(t.operation for t in timings)
     heading = LAYER_HEADINGS.get(layer, f"{layer} layer")
     lines = [f"## {heading} on {backend}", ""]
@@ -413,27 +420,23 @@ def share(part_us: float, gap_us: float) -> str:
     return f"{percent:.0f}%"
 
 
-def _breakdown_item(item: Mapping[str, Any]) -> list[str]:
+def _breakdown_item(item: Breakdown) -> list[str]:
     """One gap: its parts, their shares, what each offset means, and what no part explains."""
-    gap_us = float(item["gap_us"])
-    parts: list[Mapping[str, Any]] = list(item["parts"])
-    heading = f"### {item['backend']} · {item['operation']}: {item['gap']} = {format_us(gap_us)} µs"
-    rows = [
-        (p["name"], format_us(float(p["us"])), share(float(p["us"]), gap_us), p["source"])
-        for p in parts
-    ]
+    gap_us = item.gap_us
+    heading = f"### {item.backend} · {item.operation}: {item.gap} = {format_us(gap_us)} µs"
+    rows = [(p.name, format_us(p.us), share(p.us, gap_us), p.source) for p in item.parts]
     lines = [heading, "", *markdown_table(["part", "µs", "share of gap", "source"], rows), ""]
-    offsets = [p for p in parts if share(float(p["us"]), gap_us).startswith("offsets")]
+    offsets = [p for p in item.parts if share(p.us, gap_us).startswith("offsets")]
     if offsets:
         lines += ["Offsets (parts that take time back from the gap):", ""]
-        lines += [f"- {p['name']}: {p.get('note') or 'measured separately'}." for p in offsets]
+        lines += [f"- {p.name}: {p.note or 'measured separately'}." for p in offsets]
         lines += [""]
-    return lines + [_explained(parts, gap_us, float(item["unexplained_us"])), ""]
+    return lines + [_explained(item.parts, gap_us, item.unexplained_us), ""]
 
 
-def _explained(parts: Sequence[Mapping[str, Any]], gap_us: float, unexplained_us: float) -> str:
+def _explained(parts: Sequence[BreakdownPart], gap_us: float, unexplained_us: float) -> str:
     """How much of the gap the parts account for, with the sign of the rest said in words."""
-    total = sum(float(p["us"]) for p in parts)
+    total = sum(p.us for p in parts)
     if gap_us == 0:
         return f"the parts sum to {format_us(total)} µs of a zero gap"
     text = f"the parts sum to {total / gap_us * 100:.0f}% of the gap"

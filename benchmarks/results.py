@@ -3,14 +3,57 @@
 Units are in the field names or in ``unit``: times are microseconds per operation, latencies
 milliseconds, throughput requests per second. Every figure that comes from repeated
 measurements carries its samples, its median and a 95% confidence interval.
+
+``Report.from_json`` reads a ``report.json`` back into the same dataclasses, so that what
+reads an earlier run (``--compare``, ``python -m benchmarks.calibration``) works on the types
+a run writes, not on dicts that repeat the schema's key names.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import copy
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SCHEMA_VERSION = 1
+
+D = TypeVar("D", bound="DataclassInstance")
+T = TypeVar("T")
+
+
+def _build(cls: type[D], data: Mapping[str, Any], **nested: Callable[[Any], Any]) -> D:
+    """``cls`` from its JSON object: the fields named in ``nested`` through their builders,
+    every other value copied as it is (numbers, strings, lists and dicts of them).
+
+    A key ``cls`` has no field for is refused, so that nothing in a file is silently dropped;
+    a field the object lacks takes its default (a report written before the field existed),
+    and a missing field without a default is refused too.
+    """
+    unknown = sorted(set(data) - {f.name for f in fields(cls)})
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field {', '.join(map(repr, unknown))}")
+    values = {
+        name: nested[name](value) if name in nested else copy.deepcopy(value)
+        for name, value in data.items()
+    }
+    try:
+        return cls(**values)
+    except TypeError as error:  # a required field is missing
+        raise ValueError(f"{cls.__name__}: {error}") from None
+
+
+def _optional(build: Callable[[Any], T]) -> Callable[[Any], T | None]:
+    """A builder that keeps a JSON null as None (a figure that was not measured)."""
+    return lambda value: None if value is None else build(value)
+
+
+def _each(build: Callable[[Any], T]) -> Callable[[Any], list[T]]:
+    """A builder of a JSON array, item by item."""
+    return lambda values: [build(value) for value in values]
 
 
 @dataclass
@@ -20,6 +63,11 @@ class Interval:
     median: float
     low: float
     high: float
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Interval:
+        """The interval of a ``{"median", "low", "high"}`` object."""
+        return _build(cls, data)
 
     def spans_one(self) -> bool:
         """True when the interval includes 1.0: a ratio not significantly different from 1."""
@@ -41,6 +89,12 @@ class Ratio:
     significant: bool
     method: str = "bootstrap median"
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ratio:
+        """The ratio of its JSON object (no ``method``: a report from before over-the-wire
+        ratios had their own, when every ratio was a bootstrap median)."""
+        return _build(cls, data, interval=Interval.from_json)
+
 
 @dataclass
 class Timing:
@@ -56,6 +110,38 @@ class Timing:
     interval: Interval
     queries_per_operation: float | None  # SQL statements sent per operation (None: not counted)
     ratios: list[Ratio] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Timing:
+        """The timing of its JSON object, its interval and ratios rebuilt."""
+        return _build(cls, data, interval=Interval.from_json, ratios=_each(Ratio.from_json))
+
+
+class TimingIndex:
+    """Timings found by the four names that identify one: layer, backend, rung, operation.
+
+    Readers of a run look timings up by name again and again (a ratio's baseline, a table's
+    cell, a target's figure, a gap's two ends); one index, built once, replaces a scan or a
+    dict keyed by some of the four names, built anew by each reader. Iterating gives the
+    timings in their order. When two timings share all four names the first is found, as a
+    scan finds it (a run never measures one twice).
+    """
+
+    def __init__(self, timings: Iterable[Timing]) -> None:
+        self._timings: dict[tuple[str, str, str, str], Timing] = {}
+        for timing in timings:
+            key = (timing.layer, timing.backend, timing.rung, timing.operation)
+            self._timings.setdefault(key, timing)
+
+    def get(self, layer: str, backend: str, rung: str, operation: str) -> Timing | None:
+        """The timing of ``operation`` on ``rung``, or None when it was not measured."""
+        return self._timings.get((layer, backend, rung, operation))
+
+    def __iter__(self) -> Iterator[Timing]:
+        return iter(self._timings.values())
+
+    def __len__(self) -> int:
+        return len(self._timings)
 
 
 @dataclass
@@ -96,6 +182,19 @@ class LoadRun:
     window_s: list[float] = field(default_factory=list)  # one per repeat, as it ran
     warmup_s: float = 0.0  # before each window, as it ran (median)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LoadRun:
+        """The run of its JSON object, its intervals and ratios rebuilt; a report from before
+        a field existed (server CPU, statuses, windows) gets the field's default."""
+        return _build(
+            cls,
+            data,
+            requests_per_s_interval=_optional(Interval.from_json),
+            ratios=_each(Ratio.from_json),
+            cpu_us_per_request_interval=_optional(Interval.from_json),
+            cpu_ratios=_each(Ratio.from_json),
+        )
+
     @property
     def unexpected(self) -> int:
         """Responses in the measured windows whose status was not the expected one."""
@@ -135,6 +234,11 @@ class InstructionCount:
     by_family: dict[str, float]
     ratios: dict[str, float] = field(default_factory=dict)  # e.g. {"orm/core": 2.4}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> InstructionCount:
+        """The count of its JSON object (plain numbers all through)."""
+        return _build(cls, data)
+
 
 @dataclass
 class CostFit:
@@ -161,6 +265,66 @@ class CostFit:
     worst_residual: float | None = None  # largest |median − line| / median over the sizes
     not_measured: str = ""  # why there is no fit ("" when there is one)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CostFit:
+        """The fit of its JSON object; a null interval stays None (not measured)."""
+        return _build(
+            cls,
+            data,
+            fixed_us=_optional(Interval.from_json),
+            per_row_us=_optional(Interval.from_json),
+        )
+
+
+@dataclass
+class BreakdownPart:
+    """One part of a gap: the µs one function family (``source`` "cProfile own time") or one
+    layer of the ladder (``source`` "ladder") adds per operation (``benchmarks.breakdown``).
+
+    A negative part offsets some of what the others add; ``note`` then says what it offsets
+    (None on every other part, and absent from ``report.json``, as it always was).
+    """
+
+    name: str
+    us: float
+    source: str
+    note: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BreakdownPart:
+        """The part of its JSON object (no ``note``: None)."""
+        return _build(cls, data)
+
+    def to_json(self) -> dict[str, Any]:
+        """The part's JSON object: ``note`` only where there is one."""
+        data = asdict(self)
+        if self.note is None:
+            del data["note"]
+        return data
+
+
+@dataclass
+class Breakdown:
+    """One gap between two rungs (``gap`` names them, e.g. "orm − core (data layer)") on
+    one operation and backend, split into parts; ``unexplained_us`` is what no part covers.
+    """
+
+    backend: str
+    operation: str
+    gap: str
+    gap_us: float
+    parts: list[BreakdownPart]
+    unexplained_us: float
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Breakdown:
+        """The gap of its JSON object, its parts rebuilt."""
+        return _build(cls, data, parts=_each(BreakdownPart.from_json))
+
+    def to_json(self) -> dict[str, Any]:
+        """The gap's JSON object, its parts without an empty ``note``."""
+        return asdict(self) | {"parts": [part.to_json() for part in self.parts]}
+
 
 @dataclass
 class Gate:
@@ -169,6 +333,11 @@ class Gate:
     name: str
     passed: bool
     detail: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Gate:
+        """The gate of its JSON object."""
+        return _build(cls, data)
 
 
 MET = "met"
@@ -191,6 +360,22 @@ class Target:
     measured: str
     status: str  # one of TARGET_STATUSES
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Target:
+        """The target of its JSON object.
+
+        A report written before targets were judged on intervals has ``met`` (true, false,
+        or null when not measured) instead of ``status``: it reads as met, missed or not
+        measured, the statuses that field meant.
+        """
+        if "met" in data and "status" not in data:
+            status = {True: MET, False: MISSED, None: NOT_MEASURED}[data["met"]]
+            data = {key: value for key, value in data.items() if key != "met"} | {"status": status}
+        target = _build(cls, data)
+        if target.status not in TARGET_STATUSES:
+            raise ValueError(f"target {target.name!r} has an unknown status {target.status!r}")
+        return target
+
 
 @dataclass
 class Report:
@@ -204,12 +389,45 @@ class Report:
     gates: list[Gate]
     timings: list[Timing]
     load: list[LoadRun]
-    breakdown: list[dict[str, Any]]
+    breakdown: list[Breakdown]
     targets: list[Target]
     conclusions: list[str]
     instructions: list[InstructionCount] = field(default_factory=list)
     curves: list[CostFit] = field(default_factory=list)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Report:
+        """The report of a loaded ``report.json``, every nested entry a dataclass again:
+        ``Report.from_json(report.to_json()) == report``.
+
+        A file of another ``schema_version`` is refused rather than misread. Within version 1
+        fields were added over time: a field a file lacks takes its default (no instruction
+        counts, no curves, no server CPU…), and the one renamed field (a target's ``met``) is
+        read as what it meant.
+        """
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(
+                f"report.json has schema_version {data.get('schema_version')!r}; "
+                f"this harness reads version {SCHEMA_VERSION}"
+            )
+        return _build(
+            cls,
+            data,
+            gates=_each(Gate.from_json),
+            timings=_each(Timing.from_json),
+            load=_each(LoadRun.from_json),
+            breakdown=_each(Breakdown.from_json),
+            targets=_each(Target.from_json),
+            instructions=_each(InstructionCount.from_json),
+            curves=_each(CostFit.from_json),
+        )
+
+    def timing(self, layer: str, backend: str, rung: str, operation: str) -> Timing | None:
+        """One timing of this run, or None when it was not measured. Each call indexes the
+        timings anew (they may have been replaced since); a reader that looks up many builds
+        one ``TimingIndex`` instead."""
+        return TimingIndex(self.timings).get(layer, backend, rung, operation)
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (see benchmarks/README.md for the schema)."""
-        return asdict(self)
+        return asdict(self) | {"breakdown": [gap.to_json() for gap in self.breakdown]}

@@ -29,22 +29,9 @@ from benchmarks.results import (
     Ratio,
     Target,
     Timing,
+    TimingIndex,
 )
 from benchmarks.validity import usable_runs
-
-
-def _timing(
-    timings: Sequence[Timing], layer: str, backend: str, rung: str, op: str
-) -> Timing | None:
-    for timing in timings:
-        if (timing.layer, timing.backend, timing.rung, timing.operation) == (
-            layer,
-            backend,
-            rung,
-            op,
-        ):
-            return timing
-    return None
 
 
 def _ratio(owner: Timing | LoadRun | None, denominator: str) -> Ratio | None:
@@ -129,6 +116,7 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
     are not ``usable`` count as not measured.
     """
     valid = usable_runs(load)
+    index = TimingIndex(timings)
     own = [v.name for v in bench_variants() if v.baseline is None]
     targets: list[Target] = []
     for name in own:
@@ -176,7 +164,7 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                 )
     for name in own:
         for backend, limit in (("sqlite", 2.0), ("postgresql", 1.2)):
-            ratio = _ratio(_timing(timings, "data", backend, name, "get_one"), RAW)
+            ratio = _ratio(index.get("data", backend, name, "get_one"), RAW)
             targets.append(
                 Target(
                     f"{name} data layer ≤ {limit}× raw: get_one ({backend})",
@@ -241,11 +229,12 @@ def conclusions(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[str]
 
 def _data_conclusion(timings: Sequence[Timing], backend: str, upper: str, lower: str) -> list[str]:
     costly = []
+    index = TimingIndex(timings)
     for timing in timings:
         if (timing.backend, timing.layer, timing.rung) != (backend, "data", upper):
             continue
         ratio = _ratio(timing, lower)
-        base = _timing(timings, "data", backend, lower, timing.operation)
+        base = index.get("data", backend, lower, timing.operation)
         if ratio is None or base is None:
             continue
         extra = timing.interval.median - base.interval.median

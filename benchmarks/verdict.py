@@ -25,7 +25,7 @@ from benchmarks.formatting import (
     pinned_down,
 )
 from benchmarks.ladder import FLOOR, RAW, compared_pairs, knob_of, reference
-from benchmarks.results import CostFit, Interval, LoadRun, Ratio, Report, Timing
+from benchmarks.results import CostFit, Interval, LoadRun, Ratio, Report, Timing, TimingIndex
 from benchmarks.rungs.kept_open import kept_rung_name
 from benchmarks.stats import bootstrap_median_interval
 from benchmarks.validity import usable_runs
@@ -47,20 +47,18 @@ class Figures:
     """This run's timings on one backend, found by (layer, rung, operation)."""
 
     backend: str
-    timings: dict[tuple[str, str, str], Timing]
+    timings: TimingIndex  # this backend's only
     load: list[LoadRun]
     curves: list[CostFit]
 
     @classmethod
     def of(cls, report: Report, backend: str) -> Figures:
-        timings = {
-            (t.layer, t.rung, t.operation): t for t in report.timings if t.backend == backend
-        }
+        timings = TimingIndex(t for t in report.timings if t.backend == backend)
         load = [run for run in usable_runs(report.load) if run.backend == backend]
         return cls(backend, timings, load, [c for c in report.curves if c.backend == backend])
 
     def timing(self, layer: str, rung: str, operation: str) -> Timing | None:
-        return self.timings.get((layer, rung, operation))
+        return self.timings.get(layer, self.backend, rung, operation)
 
     def fit(self, layer: str, rung: str, series: str) -> CostFit | None:
         """The rung's fitted cost line, or None when it was not fitted."""
@@ -271,17 +269,15 @@ def _log_distance(ratio: Ratio) -> float:
 
 def knob_effects(figures: Figures, orm: str) -> tuple[list[str], list[str]]:
     """(the knobs that change the time, in words with their ratio; the knobs that do not)."""
-    knobs = sorted(
-        {rung for (layer, rung, _) in figures.timings if layer == "data" and knob_of(rung)},
-    )
+    knobs = sorted({t.rung for t in figures.timings if t.layer == "data" and knob_of(t.rung)})
     significant, insignificant = [], []
     for knob in knobs:
         if knob_of(knob) != orm or knob == kept_rung_name(orm):
             continue  # keeping the Session open is the lifecycle sentence's, not a knob
         ratios = [
-            (ratio, operation)
-            for (layer, rung, operation), timing in figures.timings.items()
-            if layer == "data" and rung == knob
+            (ratio, timing.operation)
+            for timing in figures.timings
+            if timing.layer == "data" and timing.rung == knob
             for ratio in timing.ratios
             if ratio.denominator == orm
         ]

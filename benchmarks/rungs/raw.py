@@ -54,7 +54,10 @@ def statements_for(backend: str) -> dict[str, str]:
     """Every statement the raw rung sends: ``core_app``'s own, in the driver's paramstyle.
 
     The one statement the app has no twin of, the bulk insert, is the SQL family's
-    (``benchmarks.rungs.variants.INSERT_MANY``).
+    (``benchmarks.rungs.variants.INSERT_MANY``). On PostgreSQL, SQLAlchemy also casts the
+    parameters core_app binds with a column type (``%(created_at)s::TIMESTAMP WITHOUT TIME
+    ZONE``); the driver alone needs no cast, so the raw rung sends none: that is part of what
+    SQLAlchemy adds. A test compares what each rung's driver receives, operation by operation.
     """
     sql = {
         "get": queries.SELECT_TODO,

@@ -22,6 +22,7 @@ import pytest
 
 from benchmarks import calibration, server_cpu
 from benchmarks.load import LoadStats
+from benchmarks.results import SCHEMA_VERSION, Interval, LoadRun, Ratio, Report
 from benchmarks.stats import (
     ROUND_METHOD,
     bootstrap_median_interval,
@@ -130,36 +131,46 @@ def test_a_bootstrap_of_five_adjacent_ratios_would_not() -> None:
 # --- the calibration check -------------------------------------------------------------------
 
 
-def ratio(value: float, low: float, high: float) -> dict[str, Any]:
-    return {
-        "numerator": "orm",
-        "denominator": "core",
-        "interval": {"median": value, "low": low, "high": high},
-        "significant": not low <= 1.0 <= high,
-        "method": ROUND_METHOD,
-    }
+def ratio(value: float, low: float, high: float) -> Ratio:
+    interval = Interval(value, low, high)
+    return Ratio("orm", "core", interval, not interval.spans_one(), method=ROUND_METHOD)
 
 
 Bounds = tuple[float, float, float]
 
 
-def load_report(cells: dict[str, tuple[Bounds, Bounds]]) -> dict[str, Any]:
-    """A report.json with one valid orm cell per endpoint: (requests/s ratio, CPU ratio)."""
-    return {
-        "load": [
-            {
-                "backend": "sqlite",
-                "app": "orm",
-                "endpoint": endpoint,
-                "concurrency": 16,
-                "workers": 1,
-                "unexpected_statuses": {},
-                "ratios": [ratio(*rps)],
-                "cpu_ratios": [ratio(*cpu)],
-            }
+def load_report(cells: dict[str, tuple[Bounds, Bounds]]) -> Report:
+    """A report with one valid orm cell per endpoint: (requests/s ratio, CPU ratio)."""
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        created_at="2026-01-01T00:00:00+00:00",
+        profile="default",
+        environment={},
+        settings={},
+        gates=[],
+        timings=[],
+        load=[
+            LoadRun(
+                backend="sqlite",
+                app="orm",
+                endpoint=endpoint,
+                concurrency=16,
+                generator="wrk",
+                duration_s=0.2,
+                requests=200,
+                requests_per_s=1000.0,
+                latency_ms={"p50": 1.0, "p90": 2.0, "p99": 3.0, "max": 4.0},
+                errors=0,
+                timeouts=0,
+                ratios=[ratio(*rps)],
+                cpu_ratios=[ratio(*cpu)],
+            )
             for endpoint, (rps, cpu) in cells.items()
-        ]
-    }
+        ],
+        breakdown=[],
+        targets=[],
+        conclusions=[],
+    )
 
 
 STEADY_A = load_report(
@@ -211,7 +222,7 @@ def test_a_run_whose_interval_misses_the_other_runs_estimate_fails(
 
 def test_invalid_cells_and_ratios_in_one_run_only_are_left_out() -> None:
     invalid = load_report({"get_one": ((0.8, 0.7, 0.9), (1.3, 1.2, 1.4))})
-    invalid["load"][0]["unexpected_statuses"] = {"404": 3}
+    invalid.load[0].unexpected_statuses = {"404": 3}
     extra = load_report({"count": ((0.8, 0.7, 0.9), (1.3, 1.2, 1.4))})
 
     assert calibration.pairs(STEADY_A, invalid) == []
@@ -219,11 +230,12 @@ def test_invalid_cells_and_ratios_in_one_run_only_are_left_out() -> None:
     assert calibration.exit_code([]) == 1  # nothing to check is no pass
 
 
-def write(tmp_path: Path, a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+def write(tmp_path: Path, a: Report, b: Report) -> list[str]:
+    """Both reports as ``report.json`` files, as the command reads them."""
     paths = []
     for name, report in (("a", a), ("b", b)):
         path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps(report))
+        path.write_text(json.dumps(report.to_json()))
         paths.append(str(path))
     return paths
 

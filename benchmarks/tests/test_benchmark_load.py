@@ -1,4 +1,5 @@
-"""The benchmark's load layer against a real ``orm_app`` server (SQLite), plus wrk's glue.
+"""The benchmark's load layer (``benchmarks.load``, ``builtin_load``, ``wrk``) against a real
+``orm_app`` server (SQLite), plus wrk's glue.
 
 One server serves the whole module: starting one costs about a second, and these tests
 check what the generator reports, not the app. No test asserts a speed.
@@ -6,8 +7,10 @@ check what the generator reports, not the app. No test asserts a speed.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks import load
+from benchmarks import builtin_load, load, wrk
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import variant_names
 from benchmarks.load import LoadStats, RequestMix, run_load
@@ -226,6 +229,37 @@ def test_requests_left_unanswered_count_as_timeouts_not_requests() -> None:
     assert stats.latency_ms == {"p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
 
 
+@pytest.mark.parametrize("module", ["benchmarks.builtin_load", "benchmarks.load"])
+def test_the_builtin_child_runs_as_its_own_module_and_as_the_load_module(module: str) -> None:
+    """``python -m benchmarks.load`` started the child before the split, and still does."""
+    with socket.socket() as silent:  # listens (the kernel accepts) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        host, port = silent.getsockname()
+        config = {
+            "host": host,
+            "port": port,
+            "requests": ["GET /health HTTP/1.1\r\nHost: x\r\n\r\n"],
+            "concurrency": 1,
+            "duration_s": 0.3,
+            "warmup_s": 0,
+            "timeout_s": 0.1,
+            "expected_status": 200,
+        }
+        completed = subprocess.run(
+            [sys.executable, "-m", module],
+            input=json.dumps(config),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+
+    stats = LoadStats(**json.loads(completed.stdout))
+    assert (stats.generator, stats.requests) == ("builtin", 0)
+    assert stats.timeouts >= 1
+
+
 def test_a_server_that_exits_fails_serve_with_its_output(tmp_path: Path) -> None:
     command = [sys.executable, "-c", "print('no database here'); raise SystemExit(3)"]
 
@@ -261,7 +295,7 @@ def test_the_request_mix_cycles_over_paths_from_a_different_start_per_worker() -
 def test_a_json_mix_sends_its_body_with_a_content_length() -> None:
     mix = RequestMix.send_json("post", ["/todos"], {"title": "x"})
 
-    (raw,) = load.encoded_requests(mix, "127.0.0.1", 8000)
+    (raw,) = builtin_load.encoded_requests(mix, "127.0.0.1", 8000)
 
     assert raw.startswith(b"POST /todos HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n")
     assert b"Content-Length: 13\r\n" in raw
@@ -271,13 +305,13 @@ def test_a_json_mix_sends_its_body_with_a_content_length() -> None:
 def test_the_wrk_script_sends_every_path_with_the_method_and_body() -> None:
     mix = RequestMix.send_json("PATCH", ["/todos/7", "/todos/8"], {"title": 'say "hi"'})
 
-    script = load.lua_script(mix)
+    script = wrk.lua_script(mix)
 
     assert 'local paths = {"/todos/7", "/todos/8"}' in script
     assert 'local method = "PATCH"' in script
     assert r'local body = "{\034title\034:\034say \092\034hi\092\034\034}"' in script
     assert '{["Content-Type"] = "application/json"}' in script
-    assert f"'{load.WRK_MARKER}{{" in script
+    assert f"'{wrk.WRK_MARKER}{{" in script
     assert "local expected = 200" in script
     assert "local start = 0" in script
 
@@ -285,7 +319,7 @@ def test_the_wrk_script_sends_every_path_with_the_method_and_body() -> None:
 def test_the_wrk_script_starts_where_it_is_told_and_expects_the_mixs_status() -> None:
     mix = RequestMix("DELETE", ("/todos/1", "/todos/2"), expected_status=204)
 
-    script = load.lua_script(mix, start=1234)
+    script = wrk.lua_script(mix, start=1234)
 
     assert "local expected = 204" in script
     assert "local start = 1234" in script
@@ -293,14 +327,14 @@ def test_the_wrk_script_starts_where_it_is_told_and_expects_the_mixs_status() ->
 
 
 def test_the_wrk_script_for_a_get_mix_sends_no_body() -> None:
-    script = load.lua_script(RequestMix.get(["/health"]))
+    script = wrk.lua_script(RequestMix.get(["/health"]))
 
     assert "local body = nil" in script
     assert "local headers = {}" in script
 
 
 def test_the_wrk_command_runs_one_thread_for_whole_seconds(tmp_path: Path) -> None:
-    command = load.wrk_command("http://127.0.0.1:8000", tmp_path / "mix.lua", 16, 2.5, 0.5)
+    command = wrk.wrk_command("http://127.0.0.1:8000", tmp_path / "mix.lua", 16, 2.5, 0.5)
 
     assert command == [
         "wrk",
@@ -317,7 +351,7 @@ def test_the_wrk_command_runs_one_thread_for_whole_seconds(tmp_path: Path) -> No
 
 
 def test_parsing_wrk_output_reads_the_json_line_in_milliseconds() -> None:
-    stats = load.parse_wrk_output(WRK_SAMPLE_OUTPUT, 4)
+    stats = wrk.parse_wrk_output(WRK_SAMPLE_OUTPUT, 4)
 
     assert stats.generator == "wrk"
     assert stats.requests == 471
@@ -337,7 +371,7 @@ def test_wrk_socket_errors_count_as_errors_and_its_timeouts_as_timeouts() -> Non
         '"sent":12,"expected":201,"unexpected":{"500":1,"404":3}}'
     )
 
-    stats = load.parse_wrk_output(line, 1)
+    stats = wrk.parse_wrk_output(line, 1)
 
     assert (stats.errors, stats.timeouts) == (1 + 2 + 3, 5)
     assert stats.unexpected_statuses == {"404": 3, "500": 1}
@@ -346,7 +380,7 @@ def test_wrk_socket_errors_count_as_errors_and_its_timeouts_as_timeouts() -> Non
 
 def test_wrk_output_without_the_json_line_is_refused() -> None:
     with pytest.raises(RuntimeError, match="no WRK_LOAD_JSON line"):
-        load.parse_wrk_output("unable to connect to 127.0.0.1:8000\n", 4)
+        wrk.parse_wrk_output("unable to connect to 127.0.0.1:8000\n", 4)
 
 
 def test_auto_prefers_wrk_only_when_it_is_on_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -361,7 +395,7 @@ def test_auto_prefers_wrk_only_when_it_is_on_the_path(monkeypatch: pytest.Monkey
 
 
 def test_load_stats_become_the_reports_load_run() -> None:
-    stats = load.parse_wrk_output(WRK_SAMPLE_OUTPUT, 4)
+    stats = wrk.parse_wrk_output(WRK_SAMPLE_OUTPUT, 4)
 
     run = load.to_load_run(stats, backend="sqlite", app="orm", endpoint="get_todo", concurrency=4)
 

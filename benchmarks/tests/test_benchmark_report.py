@@ -19,6 +19,8 @@ from benchmarks.formatting import format_count, format_us, format_wire_ratio
 from benchmarks.report import render_markdown, write_report
 from benchmarks.results import (
     SCHEMA_VERSION,
+    Breakdown,
+    BreakdownPart,
     Gate,
     Interval,
     LoadRun,
@@ -146,23 +148,23 @@ def sample_report() -> Report:
             ),
         ],
         breakdown=[
-            {
-                "backend": "sqlite",
-                "operation": "get_one",
-                "gap": "orm − core",
-                "gap_us": 23.8,
-                "parts": [
-                    {"name": "Session setup", "us": 9.5, "source": "cProfile"},
-                    {"name": "row to object", "us": 8.2, "source": "orm+columns"},
-                    {
-                        "name": "pydantic validation",
-                        "us": -2.0,
-                        "source": "cProfile",
-                        "note": "core spends 2 µs more here than orm",
-                    },
+            Breakdown(
+                backend="sqlite",
+                operation="get_one",
+                gap="orm − core",
+                gap_us=23.8,
+                parts=[
+                    BreakdownPart("Session setup", 9.5, "cProfile"),
+                    BreakdownPart("row to object", 8.2, "orm+columns"),
+                    BreakdownPart(
+                        "pydantic validation",
+                        -2.0,
+                        "cProfile",
+                        note="core spends 2 µs more here than orm",
+                    ),
                 ],
-                "unexplained_us": 8.1,
-            }
+                unexplained_us=8.1,
+            )
         ],
         targets=[
             Target("orm/core on get_one", "≤ 2.5×", "2.11×", "met"),
