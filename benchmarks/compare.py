@@ -61,7 +61,8 @@ def _figures(report: Report) -> dict[str, _Figure]:
 
     Keys name what was measured, not where it sits in the file: ``layer/backend/rung/
     operation`` for a time, ``layer/backend/upper÷lower/operation`` for a ratio and
-    ``load/backend/app/endpoint/c<concurrency>/requests_per_s`` (or ``/p99_ms``) over the wire.
+    ``load/backend/app/endpoint/c<concurrency>/requests_per_s`` (or ``/p99_ms``) over the wire,
+    ``c<concurrency>×<workers>`` for a cell served by more than one worker process.
     """
     figures: dict[str, _Figure] = {}
 
@@ -80,7 +81,10 @@ def _figures(report: Report) -> dict[str, _Figure]:
     for run in report.load:
         if run.invalid:
             continue  # an invalid cell (unexpected statuses) is no figure to compare
-        base = "/".join(["load", run.backend, run.app, run.endpoint, f"c{run.concurrency}"])
+        # ``c16×2``: the same cell served by two worker processes (``--full``) is a figure
+        # of its own.
+        cell = f"c{run.concurrency}" + (f"×{run.workers}" if run.workers > 1 else "")
+        base = "/".join(["load", run.backend, run.app, run.endpoint, cell])
         add(f"{base}/requests_per_s", _Figure.single("requests_per_s", run.requests_per_s))
         if "p99" in run.latency_ms:
             add(f"{base}/p99_ms", _Figure.single("p99", run.latency_ms["p99"]))

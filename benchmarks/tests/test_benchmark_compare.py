@@ -187,6 +187,16 @@ def test_a_report_with_the_same_figure_twice_is_an_error() -> None:
         compare_reports(twice, report([]))
 
 
+def test_a_cell_served_by_two_workers_is_a_figure_of_its_own_beside_the_one_worker_cell() -> None:
+    one, two = load_run(1000.0, 10.0), dataclasses.replace(load_run(1500.0, 8.0), workers=2)
+    full = report([], [one, two])
+
+    changes = by_key(compare_reports(full, full))
+
+    assert changes["load/sqlite/core/get_one/c16/requests_per_s"].new == 1000.0
+    assert changes["load/sqlite/core/get_one/c16×2/requests_per_s"].new == 1500.0
+
+
 # format_change_table
 
 
