@@ -20,7 +20,15 @@ import pytest
 from benchmarks.callgrind import Dump, object_family
 from benchmarks.cli import count_plan, parse_args
 from benchmarks.database import fresh_url
-from benchmarks.instructions import CountPlan, measure_instructions, per_operation, plan_pairs
+from benchmarks.instructions import (
+    PROBE_ENVIRONMENT,
+    CountPlan,
+    measure_instructions,
+    per_operation,
+    plan_pairs,
+    probe_environment,
+    probe_url,
+)
 from benchmarks.instructions_probe import BETWEEN
 from benchmarks.profiles import HEADLINE_COUNTS, PROFILES
 from benchmarks.results import InstructionCount
@@ -46,7 +54,7 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Instruction
     """
 
     def count_twice(directory: Path) -> list[list[dict[str, object]]]:
-        workdirs = [directory / "first", directory / "second"]
+        workdirs = [directory / "first", directory / "second"]  # paths of different lengths
         for workdir in workdirs:
             workdir.mkdir()
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -103,6 +111,34 @@ def test_two_runs_count_the_same_instructions_within_one_percent(
         assert spread <= AGREEMENT, (
             f"{key}: {count.instructions_per_operation:,.0f} vs {again:,.0f}"
         )
+
+
+def test_the_probe_runs_in_an_environment_of_its_own() -> None:
+    inherited = {
+        "PWD": "/somewhere/else",
+        "PYTEST_CURRENT_TEST": "a test (call)",
+        "COVERAGE_PROCESS_START": "pyproject.toml",
+        "PYTHONHASHSEED": "random",
+        "PGPASSWORD": "secret",
+        "LD_LIBRARY_PATH": "/opt/lib",
+    }
+    environment = probe_environment(inherited)
+    assert environment == {
+        **PROBE_ENVIRONMENT,
+        "PGPASSWORD": "secret",
+        "LD_LIBRARY_PATH": "/opt/lib",
+    }
+    assert environment["PYTHONHASHSEED"] == "0"
+
+
+def test_the_probe_s_sqlite_file_has_a_path_of_the_same_length_wherever_the_caller_works(
+    tmp_path: Path,
+) -> None:
+    here = probe_url("sqlite", f"sqlite:///{tmp_path / 'a' / 'b' / 'bench.db'}", tmp_path)
+    there = probe_url("sqlite", "sqlite:////x.db", tmp_path)
+    assert here == there == f"sqlite:///{tmp_path / 'todos.db'}"
+    server = "postgresql+psycopg://postgres@127.0.0.1:5432/todo_bench_0123456789ab"
+    assert probe_url("postgresql", server, tmp_path) == server
 
 
 @pytest.mark.slow
