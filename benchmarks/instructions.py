@@ -9,10 +9,13 @@ app/floor...).
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -93,44 +96,127 @@ def _pair(layer: str, rung: str, operation: str, n: int) -> dict[str, Any]:
     return {"layer": layer, "rung": rung, "operation": operation, "n": n}
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout: the probe imports the benchmark from here, whatever its working directory."""
+
+PROBE_ENVIRONMENT = {
+    "PATH": os.defpath,
+    "PYTHONPATH": str(PROJECT_ROOT),
+    # A fixed hash seed: set and dict layouts, and so the instructions, are the same every run.
+    "PYTHONHASHSEED": "0",
+    # Compiling a module allocates far more than loading its .pyc: the probe never writes one
+    # (two probes at once would race to), and finds every project module compiled
+    # (``compile_probe_sources``), so its start-up does the same work every run.
+    "PYTHONDONTWRITEBYTECODE": "1",
+    # numpy is imported on the way (benchmarks.stats); its OpenBLAS would start a worker thread
+    # per core that spins for a while (7.5 million instructions more in one start-up than in
+    # another, measured), at moments that depend on the host's scheduling.
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    # Every C function a library calls is looked up when the library is loaded, not on its
+    # first call: a first call that the clock's digits delayed into a segment (the zero padding
+    # of a timestamp) added 1,300 instructions of the dynamic linker's lookups to it.
+    "LD_BIND_NOW": "1",
+}
+"""The probe's environment, whole. Nothing else is inherited but ``PASSED_THROUGH``: the
+caller's variables (a shell's ``PWD``, pytest's ``PYTEST_CURRENT_TEST``, ``COVERAGE_*``, which
+would start a coverage tracer that callgrind would count) change the lengths of the strings the
+interpreter allocates at start-up, and so the memory layout the counts depend on (see
+``run_probe``)."""
+
+PASSED_THROUGH = ("LD_LIBRARY_PATH", "VALGRIND_LIB")
+PASSED_THROUGH_PREFIXES = ("PG",)
+"""Variables valgrind, the interpreter or a driver may need to run at all (libpq reads
+``PGPASSWORD``, ``PGSSLMODE``...): the machine's, the same from run to run."""
+
+
+def probe_environment(inherited: Mapping[str, str]) -> dict[str, str]:
+    """The environment the probe runs in: ``PROBE_ENVIRONMENT`` and what must pass through."""
+    passed = {
+        name: value
+        for name, value in inherited.items()
+        if name in PASSED_THROUGH or name.startswith(PASSED_THROUGH_PREFIXES)
+    }
+    return {**passed, **PROBE_ENVIRONMENT}
+
+
+def compile_probe_sources() -> None:
+    """Write the ``.pyc`` of every module of the benchmark, the contract and the variants.
+
+    The probe imports them; where a source changed since its ``.pyc`` was written, the probe
+    would compile it instead (and place every later object elsewhere in memory). A directory
+    that cannot be written is left as it is: the probe then compiles those modules every run.
+    """
+    packages = {"benchmarks", "todo_contract", *(variant.package for variant in bench_variants())}
+    for package in sorted(packages):
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            compileall.compile_dir(location, quiet=2)
+
+
+def probe_url(backend: str, url: str, directory: Path) -> str:
+    """The database the probe seeds and measures: on SQLite a file in the probe's directory.
+
+    A SQLite URL names a path of any length (the caller's work directory); the probe gets one
+    whose length is the same every run. A server's fresh database has a fixed-length name.
+    """
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'todos.db'}"
+    return url
+
+
 def run_probe(
     backend: str, url: str, plan: CountPlan, pairs: Sequence[Mapping[str, Any]], workdir: Path
 ) -> tuple[list[str], list[Dump]]:
-    """Run the probe under callgrind; return its marker labels and the matching dumps."""
+    """Run the probe under callgrind; return its marker labels and the matching dumps.
+
+    The probe gets the same inputs on every run, down to their lengths: the same environment
+    (``probe_environment``), arguments and working directory (a temporary directory, whose
+    path has the same length every time), the same database path (``probe_url``) and every
+    module already compiled. It has to: the interpreter places each object according to
+    the sizes of everything allocated before it, and CPython's type attribute cache (4096
+    slots, picked by the type's version tag and the *address* of the attribute name) keeps or
+    evicts entries depending on where those names landed. Two runs whose work directories
+    were named ``first`` and ``second`` differed by 1.4-2.7% on Core's get_one, all of it in
+    cache misses (``find_name_in_mro`` and the dict lookups it makes); with equal inputs the
+    data-layer segments repeat to the instruction, bar the clock (see the tests).
+    """
     output_dir = workdir / f"callgrind-{backend}"
     output_dir.mkdir(parents=True, exist_ok=True)
-    plan_path, labels_path = output_dir / "plan.json", output_dir / "labels.json"
     asgi_apps = list(plan.chosen_asgi_apps()) if "asgi" in plan.layers else []
-    plan_json = {
-        "backend": backend,
-        "url": url,
-        "warmup": plan.warmup,
-        "asgi_apps": asgi_apps,
-        "pairs": list(pairs),
-        "variants": [asdict(variant) for variant in bench_variants()],
-    }
-    plan_path.write_text(json.dumps(plan_json))
-    program = [sys.executable, "-m", "benchmarks.instructions_probe"]
-    program += ["--plan", str(plan_path), "--labels", str(labels_path)]
-    # A fixed hash seed: set and dict layouts, and so the instructions, are the same every run.
-    # No coverage tracer in the probe (a test run under coverage passes one to its children
-    # through COVERAGE_* variables): it would be counted, and make callgrind's run far longer.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE_")}
-    env["PYTHONHASHSEED"] = "0"
-    completed = subprocess.run(
-        callgrind_command(program, output_dir),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=PROBE_TIMEOUT_S,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"the instruction-count probe failed ({completed.returncode}):\n"
-            f"{completed.stderr[-3000:]}"
+    compile_probe_sources()
+    with tempfile.TemporaryDirectory(prefix="todo-callgrind-") as directory:
+        probe_dir = Path(directory)
+        plan_json = {
+            "backend": backend,
+            "url": probe_url(backend, url, probe_dir),
+            "warmup": plan.warmup,
+            "asgi_apps": asgi_apps,
+            "pairs": list(pairs),
+            "variants": [asdict(variant) for variant in bench_variants()],
+        }
+        (probe_dir / "plan.json").write_text(json.dumps(plan_json))
+        (output_dir / "plan.json").write_text(json.dumps(plan_json))
+        program = [sys.executable, "-m", "benchmarks.instructions_probe"]
+        program += ["--plan", "plan.json", "--labels", "labels.json"]
+        completed = subprocess.run(
+            callgrind_command(program, output_dir),
+            cwd=probe_dir,
+            env=probe_environment(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_S,
+            check=False,
         )
-    labels: list[str] = json.loads(labels_path.read_text())
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"the instruction-count probe failed ({completed.returncode}):\n"
+                f"{completed.stderr[-3000:]}"
+            )
+        labels_text = (probe_dir / "labels.json").read_text()
+    (output_dir / "labels.json").write_text(labels_text)
+    labels: list[str] = json.loads(labels_text)
     dumps = read_dumps(output_dir)
     if len(dumps) != len(labels):
         raise RuntimeError(
@@ -180,7 +266,11 @@ def add_ratios(counts: Sequence[InstructionCount]) -> None:
 def measure_instructions(
     backend: str, url: str, operations: Sequence[str], plan: CountPlan, workdir: Path
 ) -> list[InstructionCount]:
-    """Count instructions per operation for every rung on ``backend`` (a fresh ``url``)."""
+    """Count instructions per operation for every rung on ``backend`` (a fresh ``url``).
+
+    On SQLite the probe makes its database file in a directory of its own (``probe_url``):
+    only the backend of ``url`` is used.
+    """
     pairs = plan_pairs(plan, operations)
     labels, dumps = run_probe(backend, url, plan, pairs, workdir)
     counts = []

@@ -1,11 +1,9 @@
 """``benchmarks.instructions``: instruction counts under callgrind, and that they repeat.
 
-The counts are a check of the method, not of speed: two runs of the same code on a tiny n must
-count the same instructions within 1%, whatever else the machine is doing. Each probe run
-spends about a minute starting Python, SQLAlchemy and FastAPI under callgrind. The data layer
-repeats to within a few instructions; whole requests through ASGI vary by up to about 1% at a
-tiny n, because the event loop wakes for the thread pool's results a different number of
-times from run to run.
+The counts are a check of the method, not of speed: two runs of the same code on a tiny n,
+side by side, in work directories whose paths differ in length, must count the same
+instructions (within the two bounds below), whatever else the machine is doing. Each probe run
+spends about half a minute starting Python, SQLAlchemy and FastAPI under callgrind.
 """
 
 from __future__ import annotations
@@ -20,7 +18,15 @@ import pytest
 from benchmarks.callgrind import Dump, object_family
 from benchmarks.cli import count_plan, parse_args
 from benchmarks.database import fresh_url
-from benchmarks.instructions import CountPlan, measure_instructions, per_operation, plan_pairs
+from benchmarks.instructions import (
+    PROBE_ENVIRONMENT,
+    CountPlan,
+    measure_instructions,
+    per_operation,
+    plan_pairs,
+    probe_environment,
+    probe_url,
+)
 from benchmarks.instructions_probe import BETWEEN
 from benchmarks.profiles import HEADLINE_COUNTS, PROFILES
 from benchmarks.results import InstructionCount
@@ -29,6 +35,19 @@ from benchmarks.tests.once import once
 TINY = CountPlan(n=5, heavy_n=1, warmup=2, asgi_apps=("core",), data_rungs=("raw", "core"))
 OPERATIONS = ("get_one", "create")
 AGREEMENT = 0.01
+"""Whole requests through ASGI: within 1% at n = 5. The event loop hands each request to the
+thread pool and back; how often it wakes and waits for the GIL before a worker's result is in
+depends on which thread the host runs first (the differing functions are lock and condition
+waits, ``take_gil``, the loop's own frames). Measured over 22 pairs: up to 0.69% apart."""
+CLOCK_INSTRUCTIONS = 600
+"""The data layer: within 600 instructions per operation. The probe's inputs are the same every
+run (``benchmarks.instructions.run_probe``), so a data-layer segment repeats to the instruction
+except for the clock: a write formats the current time, which costs more or fewer instructions
+with its digits. Measured between 00:00:00.000000 on 1 January and 23:59:59.999999 on 31
+December: 495 instructions apart per ``datetime.isoformat`` (the raw rung's create), 108 per
+SQLAlchemy's SQLite ``DateTime`` (Core's create); each create formats one timestamp. (The
+probe binds every C function at load time: otherwise the first zero-padded timestamp could also
+bring the dynamic linker's lookup of a function, 1,300 instructions, into a segment.)"""
 
 
 def count_on(backend: str, workdir: Path, plan: CountPlan) -> list[InstructionCount]:
@@ -46,7 +65,7 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Instruction
     """
 
     def count_twice(directory: Path) -> list[list[dict[str, object]]]:
-        workdirs = [directory / "first", directory / "second"]
+        workdirs = [directory / "first", directory / "second"]  # paths of different lengths
         for workdir in workdirs:
             workdir.mkdir()
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -91,18 +110,47 @@ def test_an_operation_costs_its_segment_minus_the_empty_one_divided_by_n() -> No
 
 
 @pytest.mark.slow
-def test_two_runs_count_the_same_instructions_within_one_percent(
+def test_two_runs_count_the_same_instructions_bar_the_clock_and_the_thread_pool(
     two_runs: tuple[list[InstructionCount], ...],
 ) -> None:
     first, second = ({(c.layer, c.rung, c.operation): c for c in run} for run in two_runs)
     assert first.keys() == second.keys()
     assert len(first) == 6
     for key, count in first.items():
-        again = second[key].instructions_per_operation
-        spread = abs(count.instructions_per_operation - again) / count.instructions_per_operation
-        assert spread <= AGREEMENT, (
-            f"{key}: {count.instructions_per_operation:,.0f} vs {again:,.0f}"
-        )
+        counted, again = count.instructions_per_operation, second[key].instructions_per_operation
+        message = f"{key}: {counted:,.1f} vs {again:,.1f}"
+        if count.layer == "data":
+            assert abs(counted - again) <= CLOCK_INSTRUCTIONS, message
+        else:
+            assert abs(counted - again) / counted <= AGREEMENT, message
+
+
+def test_the_probe_runs_in_an_environment_of_its_own() -> None:
+    inherited = {
+        "PWD": "/somewhere/else",
+        "PYTEST_CURRENT_TEST": "a test (call)",
+        "COVERAGE_PROCESS_START": "pyproject.toml",
+        "PYTHONHASHSEED": "random",
+        "PGPASSWORD": "secret",
+        "LD_LIBRARY_PATH": "/opt/lib",
+    }
+    environment = probe_environment(inherited)
+    assert environment == {
+        **PROBE_ENVIRONMENT,
+        "PGPASSWORD": "secret",
+        "LD_LIBRARY_PATH": "/opt/lib",
+    }
+    assert environment["PYTHONHASHSEED"] == "0"
+
+
+def test_the_probe_s_sqlite_file_has_a_path_of_the_same_length_wherever_the_caller_works(
+    tmp_path: Path,
+) -> None:
+    here = probe_url("sqlite", f"sqlite:///{tmp_path / 'a' / 'b' / 'bench.db'}", tmp_path)
+    there = probe_url("sqlite", "sqlite:////x.db", tmp_path)
+    assert here == there == f"sqlite:///{tmp_path / 'todos.db'}"
+    server = "postgresql+psycopg://postgres@127.0.0.1:5432/todo_bench_0123456789ab"
+    assert probe_url("postgresql", server, tmp_path) == server
 
 
 @pytest.mark.slow
