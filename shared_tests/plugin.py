@@ -78,7 +78,8 @@ def server_backends(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (never skip) tests left with no selected backend to run on; slow ones first.
+    """Deselect (never skip) tests left with no selected backend to run on; slow ones first
+    on every worker.
 
     An empty parametrization would make pytest report a skip; these tests get the
     ``NOT_SELECTED`` placeholder instead and are taken out here.
@@ -87,10 +88,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if unselected:
         config.hook.pytest_deselected(items=unselected)
         items[:] = [item for item in items if item not in unselected]
-    # The slow tests first (a stable sort keeps their order), so that with xdist the long
-    # ones start early and the quick ones fill the gaps, instead of one long test running
-    # alone at the end while the other worker idles.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items[:] = slow_first_on_every_worker(items, _worker_count(config))
+
+
+def _worker_count(config: pytest.Config) -> int:
+    """How many xdist workers share the run (1 without xdist)."""
+    workerinput = getattr(config, "workerinput", None)
+    return 1 if workerinput is None else int(workerinput["workercount"])
+
+
+def slow_first_on_every_worker(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The tests in an order that starts every worker on its share of the slow ones.
+
+    xdist's ``worksteal`` scheduling hands each of the N workers one contiguous Nth of this
+    list, and an idle worker then takes the tail of a busy one's queue. With every slow test
+    at the front of the list they all landed on the first worker, which ran them one after
+    another while the others ran out of quick ones to steal; so each Nth here starts with
+    every Nth slow test and goes on with every Nth quick one (order kept within each).
+    """
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    quick = [item for item in items if item.get_closest_marker("slow") is None]
+    ordered: list[pytest.Item] = []
+    for worker in range(workers):
+        ordered += slow[worker::workers] + quick[worker::workers]
+    return ordered
 
 
 def _params(item: pytest.Item) -> dict[str, object]:

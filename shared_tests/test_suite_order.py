@@ -1,0 +1,47 @@
+"""The order the suite hands its tests to xdist (``shared_tests.plugin``).
+
+With ``--dist worksteal`` each of N workers starts on one contiguous Nth of the list; the long
+tests must be spread over those Nths, first in each, or one worker runs them all in a row
+while the others wait for work at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import pytest
+
+from shared_tests.plugin import slow_first_on_every_worker
+
+
+@dataclass
+class FakeItem:
+    name: str
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name == "slow" and self.name.startswith("slow") else None
+
+
+def names(items: list[pytest.Item]) -> list[str]:
+    return [cast(FakeItem, item).name for item in items]
+
+
+ITEMS = cast(
+    list[pytest.Item],
+    [FakeItem(name) for name in ["q1", "slow1", "q2", "q3", "slow2", "q4", "slow3", "slow4"]],
+)
+
+
+def test_each_workers_share_starts_with_its_slow_tests() -> None:
+    ordered = slow_first_on_every_worker(ITEMS, workers=2)
+
+    first, second = names(ordered)[:4], names(ordered)[4:]
+    assert first == ["slow1", "slow3", "q1", "q3"]
+    assert second == ["slow2", "slow4", "q2", "q4"]
+
+
+def test_without_xdist_the_slow_tests_come_first_in_their_order() -> None:
+    ordered = slow_first_on_every_worker(ITEMS, workers=1)
+
+    assert names(ordered) == ["slow1", "slow2", "slow3", "slow4", "q1", "q2", "q3", "q4"]
