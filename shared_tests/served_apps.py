@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy import text
 
 from shared_tests.templates import Templates
 from todo_contract.table import metadata
@@ -63,19 +63,21 @@ def emptying_statements(dialect: str, tables: list[str]) -> list[str]:
 
 @dataclass
 class ServedApp:
-    """A started app, a client on it, and a connection of the test's own to empty it with."""
+    """A started app and a client on it."""
 
     app: FastAPI
     client: TestClient
-    url: str
-    emptier: Connection
 
     def empty(self) -> None:
-        """Delete every row the app's tables hold (not ``alembic_version``); ids from 1."""
+        """Delete every row the app's tables hold (not ``alembic_version``); ids from 1.
+
+        Through the app's own write view, as a request that writes would: no second engine
+        to keep beside the app's."""
         tables = [table.name for table in reversed(metadata.sorted_tables)]
-        with self.emptier.begin():
-            for statement in emptying_statements(self.emptier.dialect.name, tables):
-                self.emptier.execute(text(statement))
+        writes = self.app.state.database.writes
+        with writes.begin() as connection:
+            for statement in emptying_statements(writes.dialect.name, tables):
+                connection.execute(text(statement))
 
 
 class ServedApps:
@@ -102,10 +104,7 @@ class ServedApps:
         url = self._stack.enter_context(self.templates.copy(backend, directory))
         app = variant(app_kind).create_app(url)
         client = self._stack.enter_context(TestClient(app))
-        engine: Engine = create_engine(make_url(url))
-        self._stack.callback(engine.dispose)
-        emptier = self._stack.enter_context(engine.connect())
-        return ServedApp(app=app, client=client, url=url, emptier=emptier)
+        return ServedApp(app=app, client=client)
 
     def close(self) -> None:
         """Stop every app (before the templates drop their databases)."""
