@@ -43,6 +43,7 @@ TODOS = [
         title=f"seeded todo {number}",
         completed=number % 2 == 0,
         priority=number % 5,
+        tags=[],
         created_at=NOW,
         updated_at=NOW,
     )

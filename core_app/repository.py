@@ -14,36 +14,46 @@ from sqlalchemy import Connection, Row
 from core_app import queries
 from todo_contract.clock import next_updated_at, utc_now
 from todo_contract.etags import IfMatch
-from todo_contract.params import TodoFilter
+from todo_contract.params import TagPage, TodoFilter
 from todo_contract.retry import retry_conflicts
-from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
+from todo_contract.schemas import TagCount, TodoCount, TodoCreate, TodoRead
 
 
 @retry_conflicts
 def create_todo(connection: Connection, data: TodoCreate) -> TodoRead:
-    """Insert a todo; its id comes back from ``RETURNING``."""
-    values = {**data.model_dump(), "created_at": utc_now()}
+    """Insert a todo (its id comes back from ``RETURNING``), then attach its tags."""
+    values = {**data.model_dump(exclude={"tags"}), "created_at": utc_now()}
     todo_id = connection.execute(queries.INSERT_TODO, values).scalar_one()
+    _attach_tags(connection, todo_id, data.tags)
     connection.commit()
-    return TodoRead(id=todo_id, updated_at=values["created_at"], **values)
+    return TodoRead(id=todo_id, updated_at=values["created_at"], tags=data.tags, **values)
 
 
 def get_todo(connection: Connection, todo_id: int) -> TodoRead | None:
-    """One todo by primary key, or None."""
-    row = connection.execute(queries.SELECT_TODO, {"id": todo_id}).first()
+    """One todo by primary key, with its tags, or None."""
+    select_todo = queries.SELECT_TODO[connection.dialect.name]
+    row = connection.execute(select_todo, {"id": todo_id}).first()
     return None if row is None else TodoRead.model_validate(row)
 
 
 def list_todos(connection: Connection, query: TodoFilter) -> list[TodoRead]:
-    """A page of todos in id order, optionally only completed or only pending ones."""
-    page = {"limit": query.limit, "offset": query.offset}
-    if query.completed is None:
-        result = connection.execute(queries.LIST_TODOS, page)
-    else:
-        result = connection.execute(
-            queries.LIST_TODOS_BY_COMPLETED, {**page, "completed": query.completed}
-        )
+    """A page of todos in id order with their tags, in one statement, optionally only
+    completed or pending ones, or those carrying a tag."""
+    by_completed, by_tag = query.completed is not None, query.tag is not None
+    statement = queries.list_todos(by_completed=by_completed, by_tag=by_tag)
+    parameters: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+    if by_completed:
+        parameters["completed"] = query.completed
+    if by_tag:
+        parameters["tag"] = query.tag
+    result = connection.execute(statement[connection.dialect.name], parameters)
     return [TodoRead.model_validate(row) for row in result]
+
+
+def list_tags(connection: Connection, page: TagPage) -> list[TagCount]:
+    """A page of the tags some todo carries, by name, with how many todos carry each."""
+    result = connection.execute(queries.LIST_TAGS, {"limit": page.limit, "offset": page.offset})
+    return [TagCount.model_validate(row) for row in result]
 
 
 def count_todos(connection: Connection) -> TodoCount:
@@ -73,6 +83,9 @@ def update_todo(
     todo = {**row._asdict(), **changes}
     todo["updated_at"] = next_updated_at(row.updated_at)
     connection.execute(queries.UPDATE_TODO, todo)
+    if "tags" in changes:
+        connection.execute(queries.DETACH_TAGS, {"todo_id": todo_id})
+        _attach_tags(connection, todo_id, changes["tags"])
     connection.commit()
     return TodoRead.model_validate(todo)
 
@@ -97,3 +110,12 @@ def _select_for_update(connection: Connection, todo_id: int) -> Row[Any] | None:
     """The todo's row, locked until the transaction ends (SQLite: already write-locked)."""
     select_for_update = queries.SELECT_TODO_FOR_UPDATE[connection.dialect.name]
     return connection.execute(select_for_update, {"id": todo_id}).first()
+
+
+def _attach_tags(connection: Connection, todo_id: int, names: list[str]) -> None:
+    """Create the tags that do not exist yet (race-free), then attach all of them."""
+    if not names:
+        return
+    insert_missing = queries.INSERT_MISSING_TAGS[connection.dialect.name]
+    connection.execute(insert_missing, [{"name": name} for name in sorted(names)])
+    connection.execute(queries.ATTACH_TAGS, {"todo_id": todo_id, "names": names})

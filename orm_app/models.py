@@ -1,18 +1,23 @@
-"""The ``Todo`` class, mapped onto the shared ``todos`` table.
+"""The ``Todo`` and ``Tag`` classes, mapped onto the shared ``todos`` and ``tags`` tables.
 
 An ORM maps rows to objects: ``Todo`` instances are rows of ``todos``, their attributes are
 its columns, and the Session tracks changes to them and writes them back as SQL on flush.
-The table itself is defined once in ``todo_contract.table`` (the migrations build it); here
-the annotations only state each attribute's Python type for the type checker.
+The tables themselves are defined once in ``todo_contract.table`` (the migrations build them);
+here the annotations only state each attribute's Python type for the type checker.
+
+Tags are the API's one relationship, many-to-many through ``todo_tags``, mapped the way
+SQLAlchemy's documentation shows it: a ``relationship()`` with ``secondary=`` holding ``Tag``
+objects, and an association proxy presenting their names as the plain list the API returns.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import DeclarativeBase, Mapped
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-from todo_contract.table import metadata, todos
+from todo_contract.table import metadata, tags, todo_tags, todos
 
 
 class Base(DeclarativeBase):
@@ -21,8 +26,17 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
+class Tag(Base):
+    """One tag name: a row of ``tags``."""
+
+    __table__ = tags
+
+    id: Mapped[int]
+    name: Mapped[str]
+
+
 class Todo(Base):
-    """One todo: a row of ``todos``."""
+    """One todo: a row of ``todos``, with its tags."""
 
     __table__ = todos
 
@@ -32,3 +46,11 @@ class Todo(Base):
     priority: Mapped[int]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    tag_objects: Mapped[list[Tag]] = relationship(secondary=todo_tags, lazy="raise")
+    """``lazy="raise"``: every query that needs the tags says how to load them
+    (``orm_app.repository.LOAD_TAGS``); touching them unloaded raises instead of quietly
+    sending one SELECT per todo, the N+1 trap."""
+
+    tags: AssociationProxy[list[str]] = association_proxy("tag_objects", "name")
+    """The tag names, read as a list: what ``TodoRead.tags`` takes."""

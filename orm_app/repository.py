@@ -9,39 +9,67 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, Insert, case, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
-from orm_app.models import Todo
+from orm_app.models import Tag, Todo
 from todo_contract.clock import next_updated_at, utc_now
 from todo_contract.etags import IfMatch
-from todo_contract.params import TodoFilter
+from todo_contract.params import TagPage, TodoFilter
 from todo_contract.retry import retry_conflicts
-from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
+from todo_contract.schemas import TagCount, TodoCount, TodoCreate, TodoRead
+from todo_contract.table import todo_tags
+
+LOAD_TAGS: ORMOption = selectinload(Todo.tag_objects)
+"""How every query that returns todos loads their tags: ``selectinload`` sends one more
+SELECT for the whole page (``… WHERE todo_tags.todo_id IN (…)``), whatever its length. It
+measured fastest of the strategies on the list endpoint on every backend (see the benchmark's
+loading-strategy rungs); ``joinedload`` repeats each todo's columns once per tag."""
 
 
 @retry_conflicts
 def create_todo(session: Session, data: TodoCreate) -> TodoRead:
-    """Insert a todo; its id comes back from the INSERT."""
+    """Insert a todo with its tags; its id comes back from the INSERT."""
     now = utc_now()
-    todo = Todo(**data.model_dump(), created_at=now, updated_at=now)
+    todo = Todo(**data.model_dump(exclude={"tags"}), created_at=now, updated_at=now)
+    todo.tag_objects = _tags_named(session, data.tags)
     session.add(todo)
     session.commit()
     return TodoRead.model_validate(todo)
 
 
 def get_todo(session: Session, todo_id: int) -> TodoRead | None:
-    """One todo by primary key, or None."""
-    todo = session.get(Todo, todo_id)
+    """One todo by primary key, with its tags, or None."""
+    todo = session.get(Todo, todo_id, options=[LOAD_TAGS])
     return None if todo is None else TodoRead.model_validate(todo)
 
 
 def list_todos(session: Session, query: TodoFilter) -> list[TodoRead]:
-    """A page of todos in id order, optionally only completed or only pending ones."""
-    statement = select(Todo).order_by(Todo.id).limit(query.limit).offset(query.offset)
+    """A page of todos in id order with their tags, optionally only completed or pending
+    ones, or those carrying a tag."""
+    statement = (
+        select(Todo).options(LOAD_TAGS).order_by(Todo.id).limit(query.limit).offset(query.offset)
+    )
     if query.completed is not None:
         statement = statement.where(Todo.completed == query.completed)
+    if query.tag is not None:
+        statement = statement.where(Todo.tag_objects.any(Tag.name == query.tag))
     return [TodoRead.model_validate(todo) for todo in session.scalars(statement)]
+
+
+def list_tags(session: Session, page: TagPage) -> list[TagCount]:
+    """A page of the tags some todo carries, by name, with how many todos carry each."""
+    statement = (
+        select(Tag.name, func.count().label("todos"))
+        .join(todo_tags, todo_tags.c.tag_id == Tag.id)
+        .group_by(Tag.name)
+        .order_by(Tag.name)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return [TagCount.model_validate(row) for row in session.execute(statement)]
 
 
 def count_todos(session: Session) -> TodoCount:
@@ -64,13 +92,16 @@ def update_todo(
     two concurrent updates of one todo take turns instead of overwriting each other, and an
     ``If-Match`` precondition is checked against the version that is about to change.
     """
-    todo = session.get(Todo, todo_id, with_for_update=True)
+    todo = session.get(Todo, todo_id, with_for_update=True, options=[LOAD_TAGS])
     if todo is None:
         return None
     if precondition is not None:
         precondition.check(todo.id, todo.updated_at)
     for field, value in changes.items():
-        setattr(todo, field, value)
+        if field == "tags":
+            todo.tag_objects = _tags_named(session, value)
+        else:
+            setattr(todo, field, value)
     todo.updated_at = next_updated_at(todo.updated_at)
     session.commit()
     return TodoRead.model_validate(todo)
@@ -90,3 +121,28 @@ def delete_todo(session: Session, todo_id: int, precondition: IfMatch | None = N
     result = session.execute(delete(Todo).where(Todo.id == todo_id))
     session.commit()
     return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def _tags_named(session: Session, names: list[str]) -> list[Tag]:
+    """The ``Tag`` objects for ``names``, creating the missing ones without a race.
+
+    Two requests introducing the same new tag at once must both succeed: the INSERT skips
+    names that exist (the later request waits for the earlier one's row, then skips it), and
+    the SELECT is a locking read, which sees rows committed since the transaction's snapshot
+    (MariaDB's REPEATABLE READ would otherwise still miss the other request's new tag).
+    """
+    if not names:
+        return []
+    session.execute(_insert_missing_tags(session), [{"name": name} for name in sorted(names)])
+    found = select(Tag).where(Tag.name.in_(names)).with_for_update(read=True)
+    return list(session.scalars(found))
+
+
+def _insert_missing_tags(session: Session) -> Insert:
+    """An ORM INSERT of tags that skips the names already there, in the dialect's words."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(Tag).on_conflict_do_nothing(index_elements=["name"])
+    if dialect == "sqlite":
+        return sqlite.insert(Tag).on_conflict_do_nothing(index_elements=["name"])
+    return insert(Tag).prefix_with("IGNORE")

@@ -1,4 +1,4 @@
-"""The todo endpoints, served from ``orm_app.repository`` through a Session per request."""
+"""The todo and tag endpoints, served from ``orm_app.repository``, a Session per request."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from orm_app import repository
 from orm_app.db import SessionDep
 from todo_contract.errors import todo_not_found
 from todo_contract.etags import IfMatchDep, tag_response
-from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
+from todo_contract.params import TODO_PATH, TagPageDep, TodoFilterDep, TodoId
 from todo_contract.routing import (
     BODY_ERRORS,
     CHANGED_SINCE,
@@ -17,12 +17,20 @@ from todo_contract.routing import (
     TAGGED,
     location,
 )
-from todo_contract.schemas import TodoCount, TodoCreate, TodoPatch, TodoRead, TodoReplace
+from todo_contract.schemas import (
+    TagCount,
+    TodoCount,
+    TodoCreate,
+    TodoPatch,
+    TodoRead,
+    TodoReplace,
+)
 
-router = APIRouter(prefix="/todos", tags=["todos"])
+todos = APIRouter(prefix="/todos", tags=["todos"])
+tags = APIRouter(prefix="/tags", tags=["tags"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | BODY_ERRORS)
+@todos.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | BODY_ERRORS)
 def create_todo(body: TodoCreate, session: SessionDep, response: Response) -> TodoRead:
     """Create a todo; ``Location`` gives its path and ``ETag`` its version."""
     todo = repository.create_todo(session, body)
@@ -30,19 +38,19 @@ def create_todo(body: TodoCreate, session: SessionDep, response: Response) -> To
     return tag_response(response, todo)
 
 
-@router.get("")
+@todos.get("")
 def list_todos(query: TodoFilterDep, session: SessionDep) -> list[TodoRead]:
-    """List todos by ascending id, optionally filtered by ``completed``."""
+    """List todos by ascending id, optionally filtered by ``completed`` and ``tag``."""
     return repository.list_todos(session, query)
 
 
-@router.get("/count")
+@todos.get("/count")
 def count_todos(session: SessionDep) -> TodoCount:
     """Count all, completed and pending todos."""
     return repository.count_todos(session)
 
 
-@router.get(TODO_PATH, responses=TAGGED | NOT_FOUND)
+@todos.get(TODO_PATH, responses=TAGGED | NOT_FOUND)
 def get_todo(todo_id: TodoId, session: SessionDep, response: Response) -> TodoRead:
     """Get one todo, with its version in ``ETag``."""
     todo = repository.get_todo(session, todo_id)
@@ -51,7 +59,7 @@ def get_todo(todo_id: TodoId, session: SessionDep, response: Response) -> TodoRe
     return tag_response(response, todo)
 
 
-@router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
+@todos.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
 def replace_todo(
     todo_id: TodoId,
     body: TodoReplace,
@@ -59,14 +67,15 @@ def replace_todo(
     session: SessionDep,
     response: Response,
 ) -> TodoRead:
-    """Replace a todo's title, completed and priority."""
-    todo = repository.update_todo(session, todo_id, body.model_dump(), precondition)
+    """Replace a todo's title, completed and priority, and its tags when they are sent."""
+    changes = body.model_dump(exclude_unset=True)
+    todo = repository.update_todo(session, todo_id, changes, precondition)
     if todo is None:
         raise todo_not_found(todo_id)
     return tag_response(response, todo)
 
 
-@router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
+@todos.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
 def update_todo(
     todo_id: TodoId,
     body: TodoPatch,
@@ -82,7 +91,7 @@ def update_todo(
     return tag_response(response, todo)
 
 
-@router.delete(
+@todos.delete(
     TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | CHANGED_SINCE
 )
 def delete_todo(todo_id: TodoId, precondition: IfMatchDep, session: SessionDep) -> Response:
@@ -90,3 +99,14 @@ def delete_todo(todo_id: TodoId, precondition: IfMatchDep, session: SessionDep) 
     if not repository.delete_todo(session, todo_id, precondition):
         raise todo_not_found(todo_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@tags.get("")
+def list_tags(page: TagPageDep, session: SessionDep) -> list[TagCount]:
+    """List the tags some todo carries, by name, with how many todos carry each."""
+    return repository.list_tags(session, page)
+
+
+router = APIRouter()
+router.include_router(todos)
+router.include_router(tags)

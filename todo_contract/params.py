@@ -10,6 +10,8 @@ from fastapi import Depends, Path, Query
 from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
+from todo_contract.schemas import Tag
+
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 2**63 - 1
 
@@ -69,6 +71,7 @@ class TodoFilter:
     completed: bool | None
     limit: int
     offset: int
+    tag: str | None = None
 
 
 def todo_filter(
@@ -82,13 +85,40 @@ def todo_filter(
     offset: Annotated[
         int, Query(ge=0, le=MAX_OFFSET, description="skip this many first"), WholeNumber
     ] = 0,
+    tag: Annotated[
+        Tag | None, Query(description="only todos carrying this tag (normalised as in a body)")
+    ] = None,
 ) -> TodoFilter:
     """Parse the list query; ``completed`` takes exactly ``true`` or ``false``."""
     return TodoFilter(
         completed=None if completed is None else completed == "true",
         limit=limit,
         offset=offset,
+        tag=tag,
     )
 
 
 TodoFilterDep = Annotated[TodoFilter, Depends(todo_filter)]
+
+
+@dataclass(frozen=True, slots=True)
+class TagPage:
+    """Which tags ``GET /tags`` returns, in name order."""
+
+    limit: int
+    offset: int
+
+
+def tag_page(
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="at most this many tags"), WholeNumber
+    ] = 100,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="skip this many first"), WholeNumber
+    ] = 0,
+) -> TagPage:
+    """Parse the tag list's page."""
+    return TagPage(limit=limit, offset=offset)
+
+
+TagPageDep = Annotated[TagPage, Depends(tag_page)]

@@ -8,6 +8,7 @@ JSON integers — so that both apps reject exactly the same input before any SQL
 from __future__ import annotations
 
 import re
+import string
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from todo_contract.clock import format_timestamp
-from todo_contract.table import TITLE_MAX_LENGTH
+from todo_contract.table import TAG_MAX_LENGTH, TITLE_MAX_LENGTH
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -72,6 +73,56 @@ Title = Annotated[
         }
     ),
 ]
+MAX_TAGS = 20
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_TAG_CHARACTERS = "a-z0-9_-"
+_TAG = re.compile(f"[{_TAG_CHARACTERS}]{{1,{TAG_MAX_LENGTH}}}")
+
+
+def normalize_tag(name: str) -> str:
+    """A stripped tag name with its ASCII letters lower-cased, refused unless 1–32 of a–z,
+    0–9, ``-`` and ``_``.
+
+    Only ASCII letters are lower-cased: ``str.lower`` would also turn the Kelvin sign (U+212A)
+    into ``k`` and accept it."""
+    normalized = name.translate(_ASCII_LOWER)
+    if not _TAG.fullmatch(normalized):
+        raise ValueError(
+            f"a tag is 1–{TAG_MAX_LENGTH} characters, each a letter a–z (A–Z is lower-cased), "
+            "a digit, - or _"
+        )
+    return normalized
+
+
+def _distinct_in_order(names: list[str]) -> list[str]:
+    """The contract's order for a set of tags: code point order, each name once."""
+    return sorted(set(names))
+
+
+TAG_PATTERN = f"^[{_TRIMMED}]*[A-Za-z0-9_-]{{1,{TAG_MAX_LENGTH}}}[{_TRIMMED}]*$"
+"""The tag rules as one regular expression, for the OpenAPI document."""
+
+Tag = Annotated[
+    str,
+    StringConstraints(strict=True, strip_whitespace=True),
+    AfterValidator(normalize_tag),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": TAG_PATTERN,
+            "description": f"1–{TAG_MAX_LENGTH} characters a–z, 0–9, - or _ after surrounding "
+            "whitespace is stripped and A–Z lower-cased",
+        }
+    ),
+]
+Tags = Annotated[
+    list[Tag],
+    Field(
+        max_length=MAX_TAGS,
+        description=f"at most {MAX_TAGS} tags; duplicates (after normalising) count once",
+    ),
+    AfterValidator(_distinct_in_order),
+]
 Completed = Annotated[StrictBool, Field(description="only JSON true or false")]
 Priority = Annotated[
     StrictInt,
@@ -94,27 +145,17 @@ class TodoCreate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"title": "Buy milk", "completed": False, "priority": 1}]},
+        json_schema_extra={
+            "examples": [
+                {"title": "Buy milk", "completed": False, "priority": 1, "tags": ["shopping"]}
+            ]
+        },
     )
 
     title: Title
     completed: Completed = False
     priority: Priority = 0
-
-
-class TodoReplace(BaseModel):
-    """Body of ``PUT /todos/{id}``: the whole todo, every field required."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"title": "Buy oat milk", "completed": True, "priority": 2}]
-        },
-    )
-
-    title: Title
-    completed: Completed
-    priority: Priority
+    tags: Tags = Field(default_factory=list)
 
 
 def _no_default_in_schema(schema: dict[str, Any]) -> None:
@@ -122,8 +163,30 @@ def _no_default_in_schema(schema: dict[str, Any]) -> None:
 
 
 def _left_out() -> Any:
-    """The default of a PATCH field the client did not send (never shown in the schema)."""
+    """The default of a PUT or PATCH field the client did not send (never shown in the schema)."""
     return Field(default=None, json_schema_extra=_no_default_in_schema)
+
+
+class TodoReplace(BaseModel):
+    """Body of ``PUT /todos/{id}``: the whole todo, every field required but ``tags``.
+
+    ``tags`` left out keeps the todo's tags, so clients written before tags existed do not wipe
+    them; the route passes on only the fields set (``model_dump(exclude_unset=True)``).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"title": "Buy oat milk", "completed": True, "priority": 2, "tags": ["shopping"]}
+            ]
+        },
+    )
+
+    title: Title
+    completed: Completed
+    priority: Priority
+    tags: Tags = _left_out()
 
 
 class TodoPatch(BaseModel):
@@ -140,8 +203,9 @@ class TodoPatch(BaseModel):
     title: Title = _left_out()
     completed: Completed = _left_out()
     priority: Priority = _left_out()
+    tags: Tags = _left_out()
 
-    @field_validator("title", "completed", "priority", mode="before")
+    @field_validator("title", "completed", "priority", "tags", mode="before")
     @classmethod
     def _null_is_not_a_value(cls, value: object) -> object:
         if value is None:
@@ -151,7 +215,7 @@ class TodoPatch(BaseModel):
     @model_validator(mode="after")
     def _at_least_one_field(self) -> Self:
         if not self.model_fields_set:
-            raise ValueError("send at least one of title, completed, priority")
+            raise ValueError("send at least one of title, completed, priority, tags")
         return self
 
 
@@ -167,6 +231,7 @@ class TodoRead(BaseModel):
                     "title": "Buy milk",
                     "completed": False,
                     "priority": 1,
+                    "tags": ["home", "shopping"],
                     "created_at": "2024-01-15T10:30:00.123456Z",
                     "updated_at": "2024-01-15T10:30:00.123456Z",
                 }
@@ -178,8 +243,22 @@ class TodoRead(BaseModel):
     title: str
     completed: bool
     priority: int
+    tags: Annotated[
+        list[str], AfterValidator(_distinct_in_order), Field(description="in code point order")
+    ]
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class TagCount(BaseModel):
+    """One entry of ``GET /tags``: a tag and how many todos carry it."""
+
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [{"name": "home", "todos": 3}]}
+    )
+
+    name: str
+    todos: int
 
 
 class TodoCount(BaseModel):

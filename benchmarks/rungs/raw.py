@@ -12,6 +12,7 @@ them — so the rungs above differ only in what SQLAlchemy adds.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -60,10 +61,10 @@ def statements_for(backend: str) -> dict[str, str]:
     SQLAlchemy adds. A test compares what each rung's driver receives, operation by operation.
     """
     sql = {
-        "get": queries.SELECT_TODO,
+        "get": queries.SELECT_TODO[DIALECTS[backend]],
         "get_for_update": queries.SELECT_TODO_FOR_UPDATE[DIALECTS[backend]],
-        "list": queries.LIST_TODOS,
-        "list_completed": queries.LIST_TODOS_BY_COMPLETED,
+        "list": queries.LIST_TODOS[DIALECTS[backend]],
+        "list_completed": queries.LIST_TODOS_BY_COMPLETED[DIALECTS[backend]],
         "count": queries.COUNT_TODOS,
         "insert": queries.INSERT_TODO,
         "insert_many": INSERT_MANY,
@@ -160,6 +161,11 @@ def _timestamp(value: Any) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _tag_names(value: Any) -> list[str]:
+    """The tags column: a JSON array's text (SQLite, MariaDB) or a list (PostgreSQL)."""
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
 def _todo(row: Sequence[Any]) -> TodoRead:
     return TodoRead(
         id=row[0],
@@ -168,6 +174,7 @@ def _todo(row: Sequence[Any]) -> TodoRead:
         priority=row[3],
         created_at=_timestamp(row[4]),
         updated_at=_timestamp(row[5]),
+        tags=_tag_names(row[6]) if len(row) > 6 else [],
     )
 
 

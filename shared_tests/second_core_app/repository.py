@@ -5,6 +5,7 @@ from core_app.repository import (
     create_todo,
     delete_todo,
     get_todo,
+    list_tags,
     list_todos,
     update_todo,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "create_todo",
     "delete_todo",
     "get_todo",
+    "list_tags",
     "list_todos",
     "update_todo",
 ]
