@@ -70,6 +70,7 @@ def test_a_created_todo_gets_201_a_relative_location_and_the_body_that_get_retur
         "title": "Buy milk",
         "completed": True,
         "priority": 3,
+        "tags": [],
         "created_at": body["created_at"],
         "updated_at": body["created_at"],
     }

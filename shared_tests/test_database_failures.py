@@ -130,6 +130,7 @@ def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
 ) -> None:
     assert app_client.post("/todos", json={"title": "x"}).status_code == 201
     with fresh_engine(database_url) as engine, engine.begin() as connection:
+        connection.execute(text("DROP TABLE todo_tags"))
         connection.execute(text("DROP TABLE todos"))
     with caplog.at_level(logging.ERROR, logger="todo_contract"):
         for method, path, body in (
@@ -139,9 +140,10 @@ def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
             ("PATCH", "/todos/1", {"title": "z"}),
             ("DELETE", "/todos/1", None),
             ("GET", "/todos/count", None),
+            ("GET", "/tags", None),
         ):
             response = app_client.request(method, path, json=body)
             assert response.status_code == 503
             assert response.json() == {"detail": "Database unavailable"}
-    assert len([r for r in caplog.records if "database error" in r.getMessage()]) == 6
+    assert len([r for r in caplog.records if "database error" in r.getMessage()]) == 7
     # The connection that failed mid-transaction went back to the pool (checked on teardown).

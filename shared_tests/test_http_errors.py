@@ -27,6 +27,7 @@ ALLOWED = {
     "/todos/1": {"GET", "HEAD", "PUT", "PATCH", "DELETE"},
     "/todos/count": {"GET", "HEAD"},
     "/health": {"GET", "HEAD"},
+    "/tags": {"GET", "HEAD"},
 }
 NOT_ALLOWED = [
     ("/todos", "PUT"),
@@ -41,6 +42,10 @@ NOT_ALLOWED = [
     ("/health", "PUT"),
     ("/health", "PATCH"),
     ("/health", "DELETE"),
+    ("/tags", "POST"),
+    ("/tags", "PUT"),
+    ("/tags", "PATCH"),
+    ("/tags", "DELETE"),
 ]
 
 # A writing request per body-taking route: (method, path). The todo with id 1 exists.
@@ -414,8 +419,15 @@ def test_the_openapi_document_describes_every_path(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/json"
     document = strict_json(response)
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/todos", "/todos/count", "/todos/{todo_id}", "/health"}
+    assert set(document["paths"]) == {
+        "/todos",
+        "/todos/count",
+        "/todos/{todo_id}",
+        "/tags",
+        "/health",
+    }
     assert set(document["paths"]["/todos"]) == {"get", "post"}
     assert set(document["paths"]["/todos/{todo_id}"]) == {"get", "put", "patch", "delete"}
     assert set(document["paths"]["/todos/count"]) == {"get"}
+    assert set(document["paths"]["/tags"]) == {"get"}
     assert set(document["paths"]["/health"]) == {"get"}

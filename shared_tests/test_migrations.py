@@ -65,7 +65,7 @@ def test_a_tutorial_database_with_a_hand_added_priority_column_keeps_its_priorit
     assert priorities == [0, 5, 0]
 
 
-def test_a_database_at_the_previous_revision_is_upgraded_with_every_row_kept(
+def test_a_database_at_the_first_revision_is_upgraded_with_every_row_kept(
     create_app: AppFactory, database_url: str
 ) -> None:
     with fresh_engine(database_url) as engine, engine.begin() as connection:
@@ -83,10 +83,52 @@ def test_a_database_at_the_previous_revision_is_upgraded_with_every_row_kept(
                 "title": "old",
                 "completed": True,
                 "priority": 0,
+                "tags": [],
                 "created_at": "2024-03-01T12:00:00.250000Z",
                 "updated_at": "2024-03-01T12:00:00.250000Z",
             }
         ]
+    assert revision_of(database_url) == head_revision()
+
+
+def test_a_database_from_before_tags_is_upgraded_with_every_row_kept_and_no_tags(
+    create_app: AppFactory, database_url: str
+) -> None:
+    with fresh_engine(database_url) as engine, engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(
+            text(
+                "INSERT INTO todos (title, completed, priority, created_at, updated_at)"
+                " VALUES ('kept', :done, 7, :at, :later), ('also kept', :done, 0, :at, :at)"
+            ),
+            {"done": False, "at": "2024-03-01 12:00:00.250000", "later": "2024-03-02 08:00:00"},
+        )
+    with TestClient(create_app(database_url)) as client:
+        assert client.get("/todos").json() == [
+            {
+                "id": 1,
+                "title": "kept",
+                "completed": False,
+                "priority": 7,
+                "tags": [],
+                "created_at": "2024-03-01T12:00:00.250000Z",
+                "updated_at": "2024-03-02T08:00:00.000000Z",
+            },
+            {
+                "id": 2,
+                "title": "also kept",
+                "completed": False,
+                "priority": 0,
+                "tags": [],
+                "created_at": "2024-03-01T12:00:00.250000Z",
+                "updated_at": "2024-03-01T12:00:00.250000Z",
+            },
+        ]
+        tagged = client.patch("/todos/1", json={"tags": ["home"]})
+        assert tagged.json()["tags"] == ["home"]
+        assert client.get("/tags").json() == [{"name": "home", "todos": 1}]
     assert revision_of(database_url) == head_revision()
 
 
@@ -131,7 +173,7 @@ def test_the_real_server_with_no_migrate_exits_with_the_upgrade_command(
     result = run_to_exit(app_kind, ["--database-url", database_url, "--no-migrate"], cwd=tmp_path)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "needs 0002" in output
+    assert f"needs {head_revision()}" in output
     assert "python -m todo_contract upgrade" in output
 
 

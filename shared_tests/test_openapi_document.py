@@ -71,12 +71,18 @@ def test_the_title_pattern_counts_200_code_points_after_stripping(
 
 def test_id_limit_and_offset_bounds_are_json_schema_minimum_and_maximum() -> None:
     paths = document()["paths"]
-    schemas = [parameter["schema"] for parameter in paths["/todos"]["get"]["parameters"][1:]]
-    schemas.append(paths["/todos/{todo_id}"]["get"]["parameters"][0]["schema"])
+    pages = [
+        parameter["schema"]
+        for path in ("/todos", "/tags")
+        for parameter in paths[path]["get"]["parameters"]
+        if parameter["name"] in ("limit", "offset")
+    ]
+    schemas = [*pages, paths["/todos/{todo_id}"]["get"]["parameters"][0]["schema"]]
 
     bounds = [(schema.get("minimum"), schema.get("maximum")) for schema in schemas]
 
-    assert bounds == [(1, 1000), (0, 2**63 - 1), (1, 2**63 - 1)]
+    page = [(1, 1000), (0, 2**63 - 1)]
+    assert bounds == [*page, *page, (1, 2**63 - 1)]
     assert not any("ge" in schema or "le" in schema for schema in schemas)
 
 
@@ -97,6 +103,7 @@ def test_every_status_a_route_can_answer_is_declared() -> None:
         "GET /todos": {"200", "422", "503"},
         "POST /todos": {"201"} | body_errors,
         "GET /todos/count": {"200", "503"},
+        "GET /tags": {"200", "422", "503"},
         "GET /todos/{todo_id}": {"200", "404", "422", "503"},
         "PUT /todos/{todo_id}": {"200", "404", "412"} | body_errors,
         "PATCH /todos/{todo_id}": {"200", "404", "412"} | body_errors,

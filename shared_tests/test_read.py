@@ -69,7 +69,15 @@ def test_a_created_todo_can_be_read_back_by_its_id(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert response.json() == created
-    assert set(created) == {"id", "title", "completed", "priority", "created_at", "updated_at"}
+    assert set(created) == {
+        "id",
+        "title",
+        "completed",
+        "priority",
+        "tags",
+        "created_at",
+        "updated_at",
+    }
     assert (created["title"], created["completed"], created["priority"]) == ("Buy milk", True, 3)
 
 

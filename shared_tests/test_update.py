@@ -57,6 +57,7 @@ def test_put_replaces_title_completed_and_priority(client: TestClient) -> None:
         "title": "replaced",
         "completed": True,
         "priority": -7,
+        "tags": [],
         "created_at": before["created_at"],
         "updated_at": body["updated_at"],
     }

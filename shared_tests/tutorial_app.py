@@ -76,6 +76,7 @@ def expected_api_rows() -> list[dict[str, object]]:
             "title": title,
             "completed": completed,
             "priority": 0,
+            "tags": [],
             "created_at": instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "updated_at": instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }

@@ -26,7 +26,19 @@ TAG_NAME = (
     .with_variant(postgresql.VARCHAR(32, collation="C"), "postgresql")
     .with_variant(mysql.VARCHAR(32, charset="ascii", collation="ascii_bin"), "mysql", "mariadb")
 )
-TODO_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def _todo_id_type(bind: sa.Connection) -> sa.types.TypeEngine[int]:
+    """The type ``todos.id`` has in this database, which ``todo_tags.todo_id`` must repeat.
+
+    This project makes it BIGINT (INTEGER on SQLite), but a table adopted from the tutorial
+    keeps its 32-bit INTEGER id, and MariaDB refuses a foreign key between columns of
+    different types ("Foreign key constraint is incorrectly formed")."""
+    for column in sa.inspect(bind).get_columns("todos"):
+        if column["name"] == "id":
+            found: sa.types.TypeEngine[int] = column["type"]
+            return found
+    raise LookupError("table todos has no id column")
 
 
 def upgrade() -> None:
@@ -41,7 +53,7 @@ def upgrade() -> None:
         "todo_tags",
         sa.Column(
             "todo_id",
-            TODO_ID,
+            _todo_id_type(op.get_bind()),
             sa.ForeignKey("todos.id", ondelete="CASCADE", name="fk_todo_tags_todo_id"),
             primary_key=True,
         ),
@@ -57,6 +69,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_todo_tags_tag_id", table_name="todo_tags")
+    # The index goes with its table (MariaDB refuses to drop it alone: its foreign key uses it).
     op.drop_table("todo_tags")
     op.drop_table("tags")
