@@ -58,7 +58,7 @@ def test_valid_requests_to_every_operation_conform_to_the_document(
 ) -> None:
     tried = run_operations(app, app_client, GenerationMode.POSITIVE)
 
-    assert len(tried) == 8, tried
+    assert len(tried) == 9, tried
 
 
 def test_invalid_requests_to_every_operation_are_rejected_as_the_document_says(
@@ -66,7 +66,7 @@ def test_invalid_requests_to_every_operation_are_rejected_as_the_document_says(
 ) -> None:
     tried = run_operations(app, app_client, GenerationMode.NEGATIVE)
 
-    assert len(tried) == 6, tried
+    assert len(tried) == 7, tried
 
 
 def test_boundary_values_and_unexpected_methods_conform_to_the_document(
