@@ -313,3 +313,18 @@ def test_head_on_tags_answers_like_get_without_a_body(client: TestClient) -> Non
     assert (head.status_code, head.content) == (200, b"")
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_tags_that_read_as_numbers_or_json_literals_come_back_as_the_same_strings(
+    client: TestClient,
+) -> None:
+    """A database aggregating the names into JSON or an array must still hand back strings:
+    ``123`` stays ``"123"``, ``null`` stays ``"null"``, ``007`` keeps its zeros."""
+    tags = ["-1", "007", "123", "1e5", "false", "nan", "null", "true"]
+
+    created = create_todo(client, tags=list(reversed(tags)))
+
+    assert created["tags"] == tags
+    assert tags_everywhere(client, created["id"]) == [tags, tags]
+    assert client.get("/todos", params={"tag": "null"}).json() == [created]
+    assert [tag["name"] for tag in client.get("/tags").json()] == tags
