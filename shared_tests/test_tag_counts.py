@@ -13,14 +13,14 @@ from fastapi.testclient import TestClient
 from shared_tests.helpers import create_todo, error_locations_and_types
 
 
-def tag_list(client: TestClient, **params: object) -> list[dict[str, object]]:
+def tag_list(client: TestClient, **params: int) -> list[dict[str, object]]:
     response = client.get("/tags", params=params)
     assert response.status_code == 200, response.text
     body: list[dict[str, object]] = response.json()
     return body
 
 
-def names(client: TestClient, **params: object) -> list[object]:
+def names(client: TestClient, **params: int) -> list[object]:
     return [entry["name"] for entry in tag_list(client, **params)]
 
 
