@@ -2,7 +2,7 @@
 
 It answers the same requests as the apps, from a dict, so that a random sequence of requests
 can be checked against what the contract says rather than only against the other app. It is
-written from the contract, not from the apps' code: the title rules are restated here.
+written from the contract, not from the apps' code: the title and tag rules are restated here.
 
 Every request goes through ``ContractModel.answer``; the rules that decide a write's outcome
 sit in ``ContractModel._write_refusal``, where ``If-Match`` is decided. The model knows versions,
@@ -13,9 +13,12 @@ each app's own ``ETag`` value.
 
 from __future__ import annotations
 
+import string
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 MAX_ID = 2**63 - 1
 INT32 = range(-(2**31), 2**31)
@@ -26,7 +29,13 @@ WHITESPACE += "\u2028\u2029\u202f\u205f\u3000"
 CONTROL = {chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)]}
 VALIDATION_ERROR = "422 in FastAPI's shape"
 """Stands for a 422 body: its exact text is FastAPI's, compared between the apps instead."""
-FIELDS = ("title", "completed", "priority")
+FIELDS = ("title", "completed", "priority", "tags")
+PUT_REQUIRED = ("title", "completed", "priority")
+"""A PUT must send these; ``tags`` left out keeps the todo's tags."""
+TAG_MAX = 32
+TAGS_PER_REQUEST = 20
+TAG_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-_")
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 CURRENT, OUTDATED, ANY, NO_MATCH = "current", "outdated", "any", "no-match"
 """What an ``If-Match`` header names: the todo's current ETag, an ETag it had before, ``*``, or
@@ -67,6 +76,39 @@ def valid_title(value: object) -> str | None:
     return stripped
 
 
+def valid_tag(value: object) -> str | None:
+    """The stored name for ``value``, or None when the contract refuses it: surrounding
+    whitespace stripped, ASCII letters (only those) lower-cased, then 1–32 of a–z, 0–9, - _."""
+    if not isinstance(value, str):
+        return None
+    name = value.strip(WHITESPACE).translate(ASCII_LOWER)
+    if not 1 <= len(name) <= TAG_MAX or not TAG_CHARACTERS.issuperset(name):
+        return None
+    return name
+
+
+def valid_tags(value: object) -> list[str] | None:
+    """The stored set for a ``tags`` value, in code point order, or None when refused: a list
+    of at most 20 items (counted as sent, before duplicates collapse), each a valid tag."""
+    if not isinstance(value, list) or len(value) > TAGS_PER_REQUEST:
+        return None
+    names = [valid_tag(item) for item in value]
+    if None in names:
+        return None
+    return sorted({name for name in names if name is not None})
+
+
+def valid_page(params: Mapping[str, str]) -> tuple[int, int] | None:
+    """``(limit, offset)`` from a query (limit 1–1000, default 100; offset ≥ 0), or None."""
+    limit = params.get("limit", "100")
+    offset = params.get("offset", "0")
+    if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 1000):
+        return None
+    if not (offset.isascii() and offset.isdigit() and int(offset) <= MAX_ID):
+        return None
+    return int(limit), int(offset)
+
+
 def valid_fields(body: object, *, required: tuple[str, ...]) -> dict[str, Any] | None:
     """The fields a create/replace/patch body sets, or None when the contract refuses it."""
     if not isinstance(body, dict) or set(body) - set(FIELDS) or set(required) - set(body):
@@ -85,6 +127,10 @@ def valid_fields(body: object, *, required: tuple[str, ...]) -> dict[str, Any] |
         if isinstance(priority, bool) or not isinstance(priority, int) or priority not in INT32:
             return None
         fields["priority"] = priority
+    if "tags" in body:
+        if (tags := valid_tags(body["tags"])) is None:
+            return None
+        fields["tags"] = tags
     return fields
 
 
@@ -111,6 +157,8 @@ class ContractModel:
             return self._create(call.body)
         if path == "/todos" and call.method == "GET":
             return self._list(query)
+        if path == "/tags" and call.method == "GET":
+            return self._tags(query)
         if path == "/todos/count" and call.method == "GET":
             completed = sum(todo["completed"] for todo in self.todos.values())
             body = {"total": len(self.todos), "completed": completed}
@@ -136,27 +184,39 @@ class ContractModel:
         fields = valid_fields(body, required=("title",))
         if fields is None:
             return Outcome(422, VALIDATION_ERROR)
-        self.pending = {"title": fields["title"], "completed": False, "priority": 0} | fields
+        defaults = {"title": fields["title"], "completed": False, "priority": 0, "tags": []}
+        self.pending = defaults | fields
         return Outcome(201, self.pending)
 
     def _list(self, query: str) -> Outcome:
-        params = dict(pair.split("=", 1) for pair in query.split("&") if pair)
+        params = dict(parse_qsl(query, keep_blank_values=True))
         completed = params.get("completed")
-        limit = params.get("limit", "100")
-        offset = params.get("offset", "0")
-        if (
-            completed not in (None, "true", "false")
-            or not (limit.isdigit() and 1 <= int(limit) <= 1000)
-            or not (offset.isdigit() and int(offset) <= MAX_ID)
-        ):
+        page = valid_page(params)
+        tag = None if "tag" not in params else valid_tag(params["tag"])
+        if completed not in (None, "true", "false") or page is None:
+            return Outcome(422, VALIDATION_ERROR)
+        if "tag" in params and tag is None:
             return Outcome(422, VALIDATION_ERROR)
         todos = [self.todos[todo_id] for todo_id in sorted(self.todos)]
         if completed is not None:
             todos = [todo for todo in todos if todo["completed"] == (completed == "true")]
-        return Outcome(200, todos[int(offset) : int(offset) + int(limit)])
+        if tag is not None:
+            todos = [todo for todo in todos if tag in todo["tags"]]
+        limit, offset = page
+        return Outcome(200, todos[offset : offset + limit])
+
+    def _tags(self, query: str) -> Outcome:
+        """Every tag some todo carries, by name (code point order), with how many carry it."""
+        page = valid_page(dict(parse_qsl(query, keep_blank_values=True)))
+        if page is None:
+            return Outcome(422, VALIDATION_ERROR)
+        carried = Counter(name for todo in self.todos.values() for name in todo["tags"])
+        listed = [{"name": name, "todos": carried[name]} for name in sorted(carried)]
+        limit, offset = page
+        return Outcome(200, listed[offset : offset + limit])
 
     def _one(self, call: Call, todo_id: int) -> Outcome:
-        required = {"PUT": FIELDS, "PATCH": ()}.get(call.method)
+        required = {"PUT": PUT_REQUIRED, "PATCH": ()}.get(call.method)
         fields = None
         if required is not None:
             fields = valid_fields(call.body, required=required)

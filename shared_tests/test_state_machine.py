@@ -1,14 +1,16 @@
 """Random sequences of requests get the same answers from both apps and from the contract.
 
-A Hypothesis state machine creates, reads, lists (filtered and paged), counts, replaces,
-patches and deletes todos — on ids that exist, that were deleted and that never existed, with
-valid and invalid bodies — against every registered variant, each on a fresh database of
-the same backend, and against ``ContractModel``. After every step the three must agree on the
-status, ``Location`` and body (the apps byte for byte apart from timestamp values), and each
-app's timestamps must be well-formed, ``created_at`` fixed and ``updated_at`` strictly
-increasing on every update; the full lists must agree too. Writes also go out with ``If-Match``
-naming the current version, an older one, ``*`` or nothing that matches; every answer carrying
-a todo must carry an ``ETag``, the same one for the same version and a new one for each update.
+A Hypothesis state machine creates, reads, lists (filtered by completion and by tag, and
+paged), counts, replaces, patches and deletes todos, and lists the tags — on ids that exist,
+that were deleted and that never existed, with valid and invalid bodies and tags — against
+every registered variant, each on a fresh database of the same backend, and against
+``ContractModel``. After every step the three must agree on the status, ``Location`` and body
+(the apps byte for byte apart from timestamp values), and each app's timestamps must be
+well-formed, ``created_at`` fixed and ``updated_at`` strictly increasing on every update; the
+full lists must agree too, and at the end of each scenario the full list of tags. Writes also
+go out with ``If-Match`` naming the current version, an older one, ``*`` or nothing that
+matches; every answer carrying a todo must carry an ``ETag``, the same one for the same
+version and a new one for each update.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from fastapi import FastAPI
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -68,15 +71,46 @@ priorities = st.one_of(
 odd_values: st.SearchStrategy[object] = st.sampled_from([None, "true", 1, 1.5, [], "1"])
 flags = st.one_of(st.booleans(), odd_values)
 numbers = st.one_of(priorities, odd_values)
+# Tag names that normalise to a few shared ones (so lists, filters and counts overlap), in the
+# orders code points and collations disagree on, and names the rules refuse: empty, inner
+# space, non-ASCII, the Kelvin sign (``str.lower`` would make it "k"), 33 characters.
+TAG_NAMES = ["home", "HOME", " home\t", "work", "-y", "0z", "_x", "a", "z" * 32]
+BAD_TAG_NAMES = ["", " ", "a b", "\u00e9", "\u212a", "z" * 33]
+tag_names = st.one_of(st.sampled_from(TAG_NAMES), st.sampled_from(BAD_TAG_NAMES))
+tag_lists: st.SearchStrategy[object] = st.one_of(
+    st.lists(st.sampled_from(TAG_NAMES), max_size=4),
+    st.lists(tag_names, max_size=4),
+    st.sampled_from([["home"] * 21, [f"t{n}" for n in range(20)], "home", [1], None]),
+)
+TAG_QUERIES = [
+    "home",
+    "HOME",
+    "%20home%20",
+    "-y",
+    "_x",
+    "never-used",
+    "",
+    "a%20b",
+    "%E2%84%AA",
+]
+"""``tag=`` values as sent, URL-encoded: ``%E2%84%AA`` is the Kelvin sign."""
+PAGE_LIMITS = [None, "1", "2", "1000", "0"]
+PAGE_OFFSETS = [None, "0", "1", "3", "-1"]
 
 
 def bodies(required: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     """Bodies holding the required fields (mostly), some optional ones, rarely an unknown one."""
-    fields = {"title": titles, "completed": flags, "priority": numbers}
+    fields = {"title": titles, "completed": flags, "priority": numbers, "tags": tag_lists}
     optional = {name: value for name, value in fields.items() if name not in required}
     fixed = st.fixed_dictionaries({name: fields[name] for name in required}, optional=optional)
     extra = st.fixed_dictionaries({}, optional={"colour": st.just("red")})
     return st.builds(lambda body, more: {**body, **more}, fixed, extra)
+
+
+def with_query(path: str, query: dict[str, str | None]) -> str:
+    """``path`` with the query parameters that are not None (values already URL-encoded)."""
+    pairs = [f"{name}={value}" for name, value in query.items() if value is not None]
+    return path + ("?" + "&".join(pairs) if pairs else "")
 
 
 def masked(text: str) -> str:
@@ -220,19 +254,55 @@ class ContractMachine(RuleBasedStateMachine):
     def create(self, body: dict[str, Any]) -> None:
         self.send(Call("POST", "/todos", body))
 
+    @initialize(
+        tag_sets=st.lists(st.lists(st.sampled_from(TAG_NAMES), max_size=4), min_size=2, max_size=4),
+    )
+    def some_tagged_todos(self, tag_sets: list[list[str]]) -> None:
+        """Each scenario starts with a few todos, most of them tagged: most random bodies are
+        refused for another field, and the tag filter and counts need tags to be worth
+        checking (and an untagged todo beside them, which the filter must leave out)."""
+        for number, tags in enumerate(tag_sets):
+            body = {"title": "tagged", "completed": number % 2 == 1, "tags": tags}
+            self.send(Call("POST", "/todos", body))
+
+    @precondition(lambda machine: machine.ever_seen)
+    @rule(data=st.data(), tags=tag_lists)
+    def retag(self, data: st.DataObject, tags: object) -> None:
+        todo_id = data.draw(st.sampled_from(self.ever_seen), label="id")
+        self.send(Call("PATCH", f"/todos/{todo_id}", {"tags": tags}))
+
     @rule(data=st.data())
     def get(self, data: st.DataObject) -> None:
         self.send(Call("GET", f"/todos/{self.some_id(data)}"))
 
     @rule(
         completed=st.sampled_from([None, "true", "false", "yes"]),
-        limit=st.sampled_from([None, "1", "2", "1000", "0"]),
-        offset=st.sampled_from([None, "0", "1", "3", "-1"]),
+        limit=st.sampled_from(PAGE_LIMITS),
+        offset=st.sampled_from(PAGE_OFFSETS),
     )
     def list(self, completed: str | None, limit: str | None, offset: str | None) -> None:
         query = {"completed": completed, "limit": limit, "offset": offset}
-        pairs = [f"{name}={value}" for name, value in query.items() if value is not None]
-        self.send(Call("GET", "/todos" + ("?" + "&".join(pairs) if pairs else "")))
+        self.send(Call("GET", with_query("/todos", query)))
+
+    @rule(
+        data=st.data(),
+        completed=st.sampled_from([None, "true", "false"]),
+        limit=st.sampled_from(PAGE_LIMITS),
+    )
+    def list_by_tag(self, data: st.DataObject, completed: str | None, limit: str | None) -> None:
+        """Mostly a tag some todo carries (sometimes upper-cased), else one of ``TAG_QUERIES``."""
+        carried = sorted({name for todo in self.model.todos.values() for name in todo["tags"]})
+        strategies = [st.sampled_from(TAG_QUERIES)]
+        if carried:
+            names = st.sampled_from(carried)
+            strategies = [names, names.map(str.upper), *strategies]
+        tag = data.draw(st.one_of(strategies), label="tag")
+        query = {"tag": tag, "completed": completed, "limit": limit}
+        self.send(Call("GET", with_query("/todos", query)))
+
+    @rule(limit=st.sampled_from(PAGE_LIMITS), offset=st.sampled_from(PAGE_OFFSETS))
+    def list_tags(self, limit: str | None, offset: str | None) -> None:
+        self.send(Call("GET", with_query("/tags", {"limit": limit, "offset": offset})))
 
     @rule()
     def count(self) -> None:
@@ -279,6 +349,11 @@ class ContractMachine(RuleBasedStateMachine):
     @invariant()
     def every_todo_agrees(self) -> None:
         self.send(Call("GET", "/todos?limit=1000"))
+
+    def teardown(self) -> None:
+        """Every tag and its count agree once the scenario is over (once, not per step: the
+        todos, with their tags, are compared after every step already)."""
+        self.send(Call("GET", "/tags?limit=1000"))
 
 
 def test_random_request_sequences_get_the_same_answers_from_every_variant_and_the_contract(
