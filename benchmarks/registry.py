@@ -102,6 +102,9 @@ class Operation:
     the other operations of the series (``benchmarks.curves``); None: in no series."""
     rows: int = 0
     """Rows one call returns or inserts: the x of the series' fit."""
+    returns_todos: bool = False
+    """Returns todos with their tags (a get, a list, an update): the ORM loads the tags with
+    a SELECT of their own (``benchmarks.rungs.variants.tag_loading_statements``)."""
 
 
 def _created(index: int) -> dict[str, Any]:
@@ -125,6 +128,7 @@ def _list(rows: int, *, heavy: bool = False, profile_calls: int = 0) -> Operatio
         profile_calls=profile_calls,
         series="list",
         rows=rows,
+        returns_todos=True,
     )
 
 
@@ -153,6 +157,7 @@ OPERATIONS: dict[str, Operation] = {
             lambda repository, unit, todo_id: repository.get_todo(unit, todo_id),
             http=Http("GET", "/todos/{id}", ids="hot"),
             profile_calls=400,
+            returns_todos=True,
         ),
         _list(1),
         _list(10),
@@ -165,6 +170,7 @@ OPERATIONS: dict[str, Operation] = {
             workloads.nothing,
             lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_COMPLETED),
             http=Http("GET", "/todos?completed=true&limit=20"),
+            returns_todos=True,
         ),
         Operation(
             "count",
@@ -189,6 +195,7 @@ OPERATIONS: dict[str, Operation] = {
             lambda repository, unit, change: repository.update_todo(unit, *change),
             writes=True,
             http=Http("PATCH", "/todos/{id}", ids="hot", payload=_patched),
+            returns_todos=True,
         ),
         Operation(
             "delete",

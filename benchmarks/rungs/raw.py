@@ -70,8 +70,24 @@ def statements_for(backend: str) -> dict[str, str]:
         "insert_many": INSERT_MANY,
         "update": queries.UPDATE_TODO,
         "delete": queries.DELETE_TODO,
+        "insert_missing_tags": queries.INSERT_MISSING_TAGS[DIALECTS[backend]],
+        "attach_tags": queries.ATTACH_TAGS,
+        "detach_tags": queries.DETACH_TAGS,
     }
     return {name: to_paramstyle(statement_text(clause), backend) for name, clause in sql.items()}
+
+
+def expanded(
+    sql: str, name: str, values: Sequence[Any], backend: str
+) -> tuple[str, dict[str, Any]]:
+    """``sql`` with its expanding parameter ``name`` (``IN :name`` in core_app, rendered as a
+    placeholder to fill at execution) written out as one parameter per value, and those
+    parameters, as SQLAlchemy sends an expanding ``IN``."""
+    names = [f"{name}_{index}" for index in range(len(values))]
+    placeholders = ", ".join(to_paramstyle(f":{each}", backend) for each in names)
+    return sql.replace(f"__[POSTCOMPILE_{name}]", placeholders), dict(
+        zip(names, values, strict=True)
+    )
 
 
 class RawDriver:
@@ -238,15 +254,26 @@ def count(bench: BenchDatabase, _: object) -> TodoCount:
     return TodoCount(total=total, completed=int(completed), pending=total - int(completed))
 
 
+def _attach_tags(raw: RawDriver, cursor: Any, todo_id: int, names: list[str]) -> None:
+    """Create the missing tags (one executemany, names sorted), then attach all of them."""
+    if not names:
+        return
+    cursor.executemany(raw.sql["insert_missing_tags"], [{"name": name} for name in sorted(names)])
+    sql, parameters = expanded(raw.sql["attach_tags"], "names", names, raw.backend)
+    cursor.execute(sql, {"todo_id": todo_id, **parameters})
+
+
 @implements("raw", "create")
 def create(bench: BenchDatabase, data: TodoCreate) -> TodoRead:
-    """INSERT … RETURNING id."""
+    """INSERT … RETURNING id, then its tags (when it has any)."""
     raw = driver(bench)
     now = utc_now()
+    values = data.model_dump(exclude={"tags"})
     with raw.transaction(write=True) as cursor:
-        cursor.execute(raw.sql["insert"], {**data.model_dump(), "created_at": raw.time(now)})
+        cursor.execute(raw.sql["insert"], {**values, "created_at": raw.time(now)})
         (todo_id,) = cursor.fetchone()
-    return TodoRead(id=todo_id, created_at=now, updated_at=now, **data.model_dump())
+        _attach_tags(raw, cursor, todo_id, data.tags)
+    return TodoRead(id=todo_id, created_at=now, updated_at=now, tags=data.tags, **values)
 
 
 @implements("raw", "update")
@@ -262,6 +289,9 @@ def update(bench: BenchDatabase, change: tuple[int, dict[str, Any]]) -> TodoRead
         todo = _todo(row).model_dump() | changes
         todo["updated_at"] = next_updated_at(todo["updated_at"])
         cursor.execute(raw.sql["update"], {**todo, "updated_at": raw.time(todo["updated_at"])})
+        if "tags" in changes:
+            cursor.execute(raw.sql["detach_tags"], {"todo_id": todo_id})
+            _attach_tags(raw, cursor, todo_id, changes["tags"])
     return TodoRead.model_validate(todo)
 
 
