@@ -22,13 +22,14 @@ from typing import Any
 
 from sqlalchemy import ClauseElement, make_url
 
+from benchmarks import workloads
 from benchmarks.counting import CountingCursor, StatementCounter
 from benchmarks.database import BenchDatabase
 from benchmarks.registry import OPERATIONS, Implementation, implements, rung, series_operations
 from benchmarks.rungs.variants import INSERT_MANY
 from core_app import queries
 from todo_contract.clock import next_updated_at, utc_now
-from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
+from todo_contract.schemas import TagCount, TodoCount, TodoCreate, TodoRead
 
 rung("raw", "the DB-API driver alone: hand-written SQL, no SQLAlchemy", baseline=None)
 
@@ -65,6 +66,8 @@ def statements_for(backend: str) -> dict[str, str]:
         "get_for_update": queries.SELECT_TODO_FOR_UPDATE[DIALECTS[backend]],
         "list": queries.LIST_TODOS[DIALECTS[backend]],
         "list_completed": queries.LIST_TODOS_BY_COMPLETED[DIALECTS[backend]],
+        "list_by_tag": queries.list_todos(by_completed=False, by_tag=True)[DIALECTS[backend]],
+        "list_tags": queries.LIST_TAGS,
         "count": queries.COUNT_TODOS,
         "insert": queries.INSERT_TODO,
         "insert_many": INSERT_MANY,
@@ -244,6 +247,27 @@ def list_completed(bench: BenchDatabase, _: object) -> list[TodoRead]:
     return _list(bench, 20, completed=True)
 
 
+@implements("raw", "list_by_tag")
+def list_by_tag(bench: BenchDatabase, _: object) -> list[TodoRead]:
+    """SELECT the first 20 rows carrying the tag."""
+    raw = driver(bench)
+    query = workloads.LIST_BY_TAG
+    with raw.transaction(write=False) as cursor:
+        page = {"tag": query.tag, "limit": query.limit, "offset": query.offset}
+        cursor.execute(raw.sql["list_by_tag"], page)
+        return [_todo(row) for row in cursor.fetchall()]
+
+
+@implements("raw", "tag_counts")
+def tag_counts(bench: BenchDatabase, _: object) -> list[TagCount]:
+    """One GROUP BY query."""
+    raw = driver(bench)
+    page = workloads.TAG_PAGE
+    with raw.transaction(write=False) as cursor:
+        cursor.execute(raw.sql["list_tags"], {"limit": page.limit, "offset": page.offset})
+        return [TagCount(name=name, todos=todos) for name, todos in cursor.fetchall()]
+
+
 @implements("raw", "count")
 def count(bench: BenchDatabase, _: object) -> TodoCount:
     """One aggregate query."""
@@ -264,6 +288,7 @@ def _attach_tags(raw: RawDriver, cursor: Any, todo_id: int, names: list[str]) ->
 
 
 @implements("raw", "create")
+@implements("raw", "create_tagged")
 def create(bench: BenchDatabase, data: TodoCreate) -> TodoRead:
     """INSERT … RETURNING id, then its tags (when it has any)."""
     raw = driver(bench)
@@ -277,6 +302,7 @@ def create(bench: BenchDatabase, data: TodoCreate) -> TodoRead:
 
 
 @implements("raw", "update")
+@implements("raw", "replace_tags")
 def update(bench: BenchDatabase, change: tuple[int, dict[str, Any]]) -> TodoRead | None:
     """SELECT … FOR UPDATE, then UPDATE."""
     todo_id, changes = change

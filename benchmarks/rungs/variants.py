@@ -122,7 +122,22 @@ def tag_loading_operations() -> dict[str, ExtraStatements]:
         for name, operation in OPERATIONS.items()
         if operation.returns_todos
     }
-    return extra
+    return extra | TAG_WRITES
+
+
+TAG_WRITES = {
+    "create_tagged": ExtraStatements(
+        at_most=1,
+        why="the ORM reads the tags back as Tag objects (SELECT … FOR SHARE) to attach them, "
+        "where Core attaches them with one INSERT … SELECT",
+    ),
+    "replace_tags": ExtraStatements(
+        at_most=2,
+        why="selectinload loads the todo's old tags, and the new ones are read back as Tag "
+        "objects to attach them (Core: INSERT … SELECT)",
+    ),
+}
+"""The tag writes: what the ORM's relationship sends beyond Core's statements."""
 
 
 ADD_ALL_STATEMENTS = add_all_statements(SEED_ROWS)
