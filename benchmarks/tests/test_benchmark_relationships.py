@@ -17,8 +17,14 @@ from benchmarks.data_layer import queries_per_operation
 from benchmarks.database import MAX_TAGS_PER_TODO, TAG_NAMES, BenchDatabase, seeded_tags
 from benchmarks.gates import query_count_gate
 from benchmarks.registry import OPERATIONS, TAG_OPERATIONS, load_rungs
-from benchmarks.results import Interval, Timing
+from benchmarks.relationship_report import relationship_sections, relationship_sentence
+from benchmarks.report import render_markdown
+from benchmarks.results import SCHEMA_VERSION, Interval, LoadRun, Report, Timing
 from benchmarks.rungs.loading import LOADING_OPERATIONS, page_statement
+from benchmarks.tests.test_benchmark_invalid_cells import cells
+from benchmarks.tests.test_benchmark_report import ratio as report_ratio
+from benchmarks.tests.test_benchmark_report import timing as report_timing
+from benchmarks.verdict import the_answer
 from benchmarks.workloads import FILTER_TAG
 from orm_app import repository
 from todo_contract.table import todo_tags
@@ -194,3 +200,112 @@ def test_the_query_count_gate_fails_a_strategy_that_sends_more_than_it_declares(
     gate = query_count_gate([*timings, bad], "sqlite", load_rungs())
     assert not gate.passed
     assert named in gate.detail
+
+
+# --- the report's section and the answer's sentence, from fabricated figures ---------------------
+
+STRATEGY_TIMES = {
+    # rung: (list_20 µs, its statements, list_1000 µs, its statements)
+    "raw": (150.0, 1, 8000.0, 1),
+    "core": (300.0, 1, 12000.0, 1),
+    "core+two_statements": (400.0, 2, 14000.0, 2),
+    "orm": (1200.0, 2, 40000.0, 3),
+    "orm+lazy": (3600.0, 21, 280000.0, 1001),
+    "orm+joinedload": (1500.0, 1, 36000.0, 1),
+    "orm+subqueryload": (1300.0, 2, 60000.0, 2),
+}
+
+
+def strategy_report(load: list[LoadRun] | None = None) -> Report:
+    """Data-layer timings of every strategy rung (samples ±3% in step, so paired ratios are
+    exact), the headline in process, and the given over-the-wire cells."""
+    timings = [
+        report_timing("data", rung, operation, median, queries)
+        for rung, (small, small_q, large, large_q) in STRATEGY_TIMES.items()
+        for operation, median, queries in (
+            ("list_20", small, small_q),
+            ("list_1000", large, large_q),
+        )
+    ]
+    timings += [
+        report_timing("asgi", "core", "list_20", 600.0, 1),
+        report_timing(
+            "asgi", "orm", "list_20", 1500.0, 2, [report_ratio("orm", "core", 2.5, 2.4, 2.6)]
+        ),
+    ]
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        created_at="2026-01-01T00:00:00+00:00",
+        profile="default",
+        environment={},
+        settings={},
+        gates=[],
+        timings=timings,
+        load=load or [],
+        breakdown=[],
+        targets=[],
+        conclusions=[],
+    )
+
+
+def test_the_relationship_section_states_n_plus_one_statements_and_ratios() -> None:
+    section = "\n".join(relationship_sections(strategy_report()))
+    assert section.startswith("## Relationships: loading each todo's tags")
+    assert "| orm+lazy | 3,600 [3,530–3,670] µs, 21 statements ⚠ one per todo (N+1) |" in section
+    assert "1,001 statements ⚠ one per todo (N+1)" in section
+    assert "| orm as shipped (selectinload) | 1,200 [1,180–1,220] µs, 2 statements |" in section
+    assert "⚠" not in section.split("| orm as shipped", 1)[1].split("\n", 1)[0]
+    # lazy against selectinload and against core, at 20 and 1,000 rows
+    assert (
+        "list_20: lazyload (N+1) sends 21 statements against 2 statements for selectinload, "
+        "and takes 3.00× [3.00–3.00] its time and 12.00× [12.00–12.00] the time of core"
+    ) in section
+    assert "list_1000: lazyload (N+1) sends 1,001 statements against 3 statements" in section
+    assert "takes 7.00× [7.00–7.00] its time and 23.33× [23.33–23.33]" in section
+    # the winner differs with the size: selectinload on 20, joinedload on 1,000
+    assert "list_20: the lowest median time among the ORM strategies is **orm as shipped" in section
+    assert "list_1000: the lowest median time among the ORM strategies is **orm+joinedload**" in (
+        section
+    )
+    assert "the best ORM strategy, orm+joinedload (1 statement), takes 3.00× [3.00–3.00]" in section
+    assert "raiseload has no rung" in section
+    assert "in process: orm (2 statements) takes 2.50× [2.40–2.60] the time of core" in section
+
+
+def test_the_relationship_section_shows_an_invalid_cell_and_takes_no_ratio_from_it() -> None:
+    valid = cells("list_20", {})
+    invalid = cells("list_20", {"404": 5})
+    assert any(run.ratios for run in valid)  # a valid pair is compared…
+    fine = "\n".join(relationship_sections(strategy_report(valid)))
+    assert "over the wire, list_20 at c16: orm/core" in fine
+    broken = "\n".join(relationship_sections(strategy_report(invalid)))
+    line = next(line for line in broken.splitlines() if "over the wire, list_20 at c16" in line)
+    assert "**invalid** (orm 5 unexpected (404 ×5)): no ratio is taken from it" in line
+    assert "×" not in line.split("no ratio")[0].replace("404 ×5", "")
+
+
+def test_the_relationship_section_is_absent_when_no_strategy_was_measured() -> None:
+    report = strategy_report()
+    report.timings = [t for t in report.timings if t.rung in ("raw", "core", "orm")]
+    assert relationship_sections(report) == []
+    assert relationship_sentence(report, "sqlite") is None
+    assert not any("relationships" in sentence for sentence in the_answer(report))
+
+
+def test_the_answer_gains_one_sentence_on_relationships() -> None:
+    answer = the_answer(strategy_report())
+    found = [sentence for sentence in answer if "relationships" in sentence]
+    assert len(found) == 1
+    assert found[0] == (
+        "On sqlite, relationships: loading each todo's tags when it is read (lazyload, the N+1 "
+        "trap) sends 21 statements for a page of 20 and takes 3.00× [3.00–3.00] the time of "
+        "the app's selectinload (7.00× [7.00–7.00] for 1,000 rows, 1,001 statements); the "
+        "fastest ORM strategy here, orm as shipped (selectinload), takes 4.00× [4.00–4.00] "
+        "the time of core's single statement."
+    )
+
+
+def test_the_report_places_the_relationship_section_after_the_cost_curves() -> None:
+    markdown = render_markdown(strategy_report(), {})
+    assert markdown.index("## Relationships") > markdown.index("## Data layer on sqlite")
+    assert markdown.index("## Relationships") < markdown.index("## Over the wire")
