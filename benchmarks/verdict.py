@@ -28,6 +28,7 @@ from benchmarks.ladder import FLOOR, RAW, compared_pairs, knob_of, reference
 from benchmarks.relationship_report import relationship_sentence
 from benchmarks.results import CostFit, Interval, LoadRun, Ratio, Report, Timing, TimingIndex
 from benchmarks.rungs.kept_open import kept_rung_name
+from benchmarks.rungs.loading import STRATEGIES
 from benchmarks.stats import bootstrap_median_interval
 from benchmarks.validity import usable_runs
 from benchmarks.workloads import SEED_ROWS
@@ -275,6 +276,8 @@ def knob_effects(figures: Figures, orm: str) -> tuple[list[str], list[str]]:
     for knob in knobs:
         if knob_of(knob) != orm or knob == kept_rung_name(orm):
             continue  # keeping the Session open is the lifecycle sentence's, not a knob
+        if knob.partition("+")[2] in STRATEGIES:
+            continue  # the loading strategies are the relationships sentence's
         ratios = [
             (ratio, timing.operation)
             for timing in figures.timings
