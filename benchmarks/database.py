@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,9 +20,15 @@ from todo_contract.database import Database, open_database
 from todo_contract.migrate import upgrade
 from todo_contract.scratch import scratch_database
 from todo_contract.settings import Settings
-from todo_contract.table import todos
+from todo_contract.table import tags, todo_tags, todos
 
 SEED_ROWS = 1000
+SEED_TAGS = 50
+"""Tag names the seeded todos draw from."""
+MAX_TAGS_PER_TODO = 5
+TAG_SEED = 20261130
+"""The fixed seed of the tags' draw: every run, backend and app carries the same tags."""
+TAG_NAMES = tuple(f"tag-{number:02d}" for number in range(SEED_TAGS))
 DEFAULT_SERVER_URLS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
     "mariadb": "mysql+pymysql://root@127.0.0.1:3306/test",
@@ -70,8 +77,17 @@ class BenchDatabase:
             connection.execute(delete(todos).where(todos.c.id > self.seeded_ids[-1]))
 
 
+def seeded_tags(rows: int = SEED_ROWS, seed: int = TAG_SEED) -> list[list[str]]:
+    """The tags of each seeded todo, in seeding order: 0 to 5 names drawn without repeats
+    from ``TAG_NAMES``, the same on every call (``random.Random(seed)``; sorted, as the API
+    returns them). About 2.5 per todo, each tag on about 50 of 1,000 todos."""
+    draw = random.Random(seed)
+    return [sorted(draw.sample(TAG_NAMES, draw.randint(0, MAX_TAGS_PER_TODO))) for _ in range(rows)]
+
+
 def seed(database: Database, rows: int = SEED_ROWS) -> list[int]:
-    """Insert ``rows`` todos (every other one completed) and return their ids."""
+    """Insert ``rows`` todos (every other one completed) with their tags (``seeded_tags``)
+    and return their ids."""
     now = utc_now()
     values = [
         {
@@ -85,7 +101,16 @@ def seed(database: Database, rows: int = SEED_ROWS) -> list[int]:
     ]
     with database.writes.begin() as connection:
         connection.execute(insert(todos), values)
-        return list(connection.execute(select(todos.c.id).order_by(todos.c.id)).scalars())
+        ids = list(connection.execute(select(todos.c.id).order_by(todos.c.id)).scalars())
+        connection.execute(insert(tags), [{"name": name} for name in TAG_NAMES])
+        tag_ids = {row.name: row.id for row in connection.execute(select(tags.c.name, tags.c.id))}
+        links = [
+            {"todo_id": todo_id, "tag_id": tag_ids[name]}
+            for todo_id, names in zip(ids, seeded_tags(rows), strict=True)
+            for name in names
+        ]
+        connection.execute(insert(todo_tags), links)
+        return ids
 
 
 @contextmanager

@@ -8,15 +8,17 @@ from this floor to an app is what its data layer adds.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, FastAPI, Response, status
 
+from benchmarks.database import seeded_tags
 from todo_contract.app import API_DESCRIPTION, API_VERSION, install_middleware
 from todo_contract.clock import utc_now
 from todo_contract.errors import install_error_handlers, todo_not_found
 from todo_contract.etags import IfMatchDep, tag_response
-from todo_contract.params import TODO_PATH, TodoFilterDep, TodoId
+from todo_contract.params import TODO_PATH, TagPageDep, TodoFilterDep, TodoId
 from todo_contract.routing import (
     BODY_ERRORS,
     CHANGED_SINCE,
@@ -27,6 +29,7 @@ from todo_contract.routing import (
 )
 from todo_contract.schemas import (
     HealthOk,
+    TagCount,
     TodoCount,
     TodoCreate,
     TodoPatch,
@@ -43,13 +46,18 @@ TODOS = [
         title=f"seeded todo {number}",
         completed=number % 2 == 0,
         priority=number % 5,
-        tags=[],
+        tags=names,
         created_at=NOW,
         updated_at=NOW,
     )
-    for number in range(1, ROWS + 1)
+    for number, names in zip(range(1, ROWS + 1), seeded_tags(ROWS), strict=True)
 ]
+"""The benchmark's seeded todos, their tags included (so a page weighs what the apps' do)."""
 COMPLETED = [todo for todo in TODOS if todo.completed]
+TAG_COUNTS = [
+    TagCount(name=name, todos=todos)
+    for name, todos in sorted(Counter(name for todo in TODOS for name in todo.tags).items())
+]
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
@@ -70,8 +78,10 @@ def create_todo(body: TodoCreate, response: Response) -> TodoRead:
 
 @router.get("")
 def list_todos(query: TodoFilterDep) -> list[TodoRead]:
-    """Slice the in-memory list."""
+    """Slice the in-memory list (filtered by tag when asked)."""
     source = TODOS if query.completed is None else COMPLETED
+    if query.tag is not None:
+        source = [todo for todo in source if query.tag in todo.tags]
     return source[query.offset : query.offset + query.limit]
 
 
@@ -120,6 +130,15 @@ def delete_todo(todo_id: TodoId, precondition: IfMatchDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+tags_router = APIRouter(prefix="/tags", tags=["tags"])
+
+
+@tags_router.get("")
+def list_tags(page: TagPageDep) -> list[TagCount]:
+    """Slice the in-memory counts."""
+    return TAG_COUNTS[page.offset : page.offset + page.limit]
+
+
 health_router = APIRouter(tags=["health"])
 
 
@@ -149,7 +168,9 @@ def create_app(database_url: str = "", *, dependency: bool = False, **_: object)
     install_error_handlers(app)
     install_middleware(app, Settings())
     app.include_router(health_router)
-    app.include_router(router, dependencies=[Depends(session_stand_in)] if dependency else None)
+    dependencies = [Depends(session_stand_in)] if dependency else None
+    app.include_router(router, dependencies=dependencies)
+    app.include_router(tags_router, dependencies=dependencies)
     return app
 
 

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 from benchmarks.instructions import CountPlan
 from benchmarks.measure import Plan
-from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, series_operations
+from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, TAG_OPERATIONS, series_operations
 from benchmarks.wire import WireConfig, WirePlan
 
 EVERY_OPERATION = tuple(OPERATIONS)
+WITHOUT_TAG_OPERATIONS = tuple(name for name in OPERATIONS if name not in TAG_OPERATIONS)
+"""The default profile's operations: all but the four only tags have (the lists, which carry
+tags, are in; so are the loading strategies, on list_20 and list_1000 at the data layer)."""
 HTTP_ENDPOINTS = HTTP_OPERATIONS
 FLOOR_ENDPOINTS = ("get_one", "list_20")
 """The endpoints the framework floor is loaded on too (it answers every endpoint, but what it
@@ -81,7 +84,7 @@ QUICK = Profile(
 
 DEFAULT = Profile(
     name="default",
-    operations=EVERY_OPERATION,
+    operations=WITHOUT_TAG_OPERATIONS,
     # 12 repeats of 15 ms samples (15 of 20 ms before the size series doubled the in-process
     # samples): the in-process layers then take about 4 s more than before, not 14
     data=Plan(repeats=12, warmups=2, sample_seconds=0.015),
@@ -137,4 +140,27 @@ SMOKE = Profile(
 )
 """A few seconds of everything, for the harness's own tests: its figures mean nothing."""
 
-PROFILES = {profile.name: profile for profile in (SMOKE, QUICK, DEFAULT, FULL)}
+RELATIONSHIPS = Profile(
+    name="relationships",
+    operations=("list_20", "list_1000", *TAG_OPERATIONS),
+    data=DEFAULT.data,
+    asgi=DEFAULT.asgi,
+    wire=WirePlan(
+        configs=_configs(
+            ladder=("list_20",),
+            ladder_levels=(1, 16),
+            others=("list_by_tag", "tag_counts", "create_tagged", "replace_tags"),
+            other_level=16,
+        ),
+        repeats=5,
+        duration_s=0.2,
+        warmup_s=0.06,
+    ),
+)
+"""Tags only: the loading strategies on every list that carries tags (list_20, list_1000,
+list_by_tag) and the tag operations (filter, counts, create with 3 tags, replace tags) on
+every rung and layer, with the default profile's samples; no instruction counts unless
+``--counts``. For the servers, where a round trip costs: ``--profile relationships
+--backend postgresql,mariadb``."""
+
+PROFILES = {profile.name: profile for profile in (SMOKE, QUICK, DEFAULT, FULL, RELATIONSHIPS)}

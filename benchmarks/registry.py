@@ -48,9 +48,10 @@ class Http:
     method: str
     path: str
     """The path template; ``{id}`` stands for the todo the request names."""
-    ids: Literal["none", "hot", "fresh"] = "none"
+    ids: Literal["none", "hot", "fresh", "fresh_tagged"] = "none"
     """Which todos requests name: none, the hot seeded ones, or rows made for them (DELETE;
-    an app with no database, the floor, gets hot ids instead)."""
+    ``fresh_tagged``: each carrying two tags, for a replacement of its tags; an app with no
+    database, the floor, gets hot ids instead)."""
     payload: Callable[[int], dict[str, Any]] | None = None
     """The JSON body of the ``n``-th request, or None for no body."""
     expected_status: int = 200
@@ -65,8 +66,8 @@ class Http:
         """``count`` paths (rows made first when the requests delete them)."""
         if self.ids == "none":
             return [self.path] * count
-        if self.ids == "fresh" and has_database:
-            ids = workloads.rows_to_delete(bench, count)
+        if self.ids in ("fresh", "fresh_tagged") and has_database:
+            ids = workloads.rows_to_delete(bench, count, tagged=self.ids == "fresh_tagged")
         else:
             ids = workloads.hot_ids(bench, count)
         return [self.path.format(id=todo_id) for todo_id in ids]
@@ -102,6 +103,9 @@ class Operation:
     the other operations of the series (``benchmarks.curves``); None: in no series."""
     rows: int = 0
     """Rows one call returns or inserts: the x of the series' fit."""
+    returns_todos: bool = False
+    """Returns todos with their tags (a get, a list, an update): the ORM loads the tags with
+    a SELECT of their own (``benchmarks.rungs.variants.tag_loading_statements``)."""
 
 
 def _created(index: int) -> dict[str, Any]:
@@ -110,6 +114,14 @@ def _created(index: int) -> dict[str, Any]:
 
 def _patched(index: int) -> dict[str, Any]:
     return {"priority": index % 7}
+
+
+def _created_tagged(index: int) -> dict[str, Any]:
+    return {"title": f"created over HTTP {index}", "priority": 1, "tags": workloads.tag_set(index)}
+
+
+def _retagged(index: int) -> dict[str, Any]:
+    return {"tags": workloads.tag_set(index + 1)}
 
 
 def _list(rows: int, *, heavy: bool = False, profile_calls: int = 0) -> Operation:
@@ -125,6 +137,7 @@ def _list(rows: int, *, heavy: bool = False, profile_calls: int = 0) -> Operatio
         profile_calls=profile_calls,
         series="list",
         rows=rows,
+        returns_todos=True,
     )
 
 
@@ -153,6 +166,7 @@ OPERATIONS: dict[str, Operation] = {
             lambda repository, unit, todo_id: repository.get_todo(unit, todo_id),
             http=Http("GET", "/todos/{id}", ids="hot"),
             profile_calls=400,
+            returns_todos=True,
         ),
         _list(1),
         _list(10),
@@ -165,6 +179,7 @@ OPERATIONS: dict[str, Operation] = {
             workloads.nothing,
             lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_COMPLETED),
             http=Http("GET", "/todos?completed=true&limit=20"),
+            returns_todos=True,
         ),
         Operation(
             "count",
@@ -189,6 +204,7 @@ OPERATIONS: dict[str, Operation] = {
             lambda repository, unit, change: repository.update_todo(unit, *change),
             writes=True,
             http=Http("PATCH", "/todos/{id}", ids="hot", payload=_patched),
+            returns_todos=True,
         ),
         Operation(
             "delete",
@@ -199,6 +215,40 @@ OPERATIONS: dict[str, Operation] = {
             adds_rows=True,
             http=Http("DELETE", "/todos/{id}", ids="fresh", expected_status=204),
         ),
+        Operation(
+            "list_by_tag",
+            "list 20 todos carrying a tag (filtered)",
+            workloads.nothing,
+            lambda repository, unit, _: repository.list_todos(unit, workloads.LIST_BY_TAG),
+            http=Http("GET", f"/todos?tag={workloads.FILTER_TAG}&limit=20"),
+            returns_todos=True,
+        ),
+        Operation(
+            "tag_counts",
+            "list the tags with how many todos carry each",
+            workloads.nothing,
+            lambda repository, unit, _: repository.list_tags(unit, workloads.TAG_PAGE),
+            http=Http("GET", "/tags"),
+        ),
+        Operation(
+            "create_tagged",
+            "create one todo with 3 tags",
+            workloads.new_tagged_todos,
+            lambda repository, unit, data: repository.create_todo(unit, data),
+            writes=True,
+            adds_rows=True,
+            http=Http("POST", "/todos", payload=_created_tagged, expected_status=201),
+        ),
+        Operation(
+            "replace_tags",
+            "replace a todo's 2 tags with 3 others (PATCH tags)",
+            workloads.tag_replacements,
+            lambda repository, unit, change: repository.update_todo(unit, *change),
+            writes=True,
+            adds_rows=True,
+            http=Http("PATCH", "/todos/{id}", ids="fresh_tagged", payload=_retagged),
+            returns_todos=True,
+        ),
         _insert("insert_1", 1),
         _insert("insert_10", 10),
         _insert("insert_100", 100),
@@ -208,6 +258,9 @@ OPERATIONS: dict[str, Operation] = {
 
 HTTP_OPERATIONS = tuple(name for name, op in OPERATIONS.items() if op.http is not None)
 """The operations the API has an endpoint for, in registry order."""
+TAG_OPERATIONS = ("list_by_tag", "tag_counts", "create_tagged", "replace_tags")
+"""The operations only tags have (the lists of every size return tags too): measured by the
+``relationships`` and ``full`` profiles, not by the default one."""
 
 
 def series_operations(series: Series) -> tuple[str, ...]:
@@ -274,16 +327,18 @@ def implements(rung_name: str, operation: str) -> Callable[[Implementation], Imp
 
 def load_rungs() -> dict[str, Rung]:
     """Every rung in ladder order: the raw driver, one per registered variant, the knobs,
-    then each variant's kept-open rung (``benchmarks.rungs.kept_open``).
+    the loading strategies (``benchmarks.rungs.loading``), then each variant's kept-open rung
+    (``benchmarks.rungs.kept_open``).
 
     Built at each call from the variant registry, so a variant registered since is measured.
     """
     from benchmarks.rungs import raw  # noqa: F401  (registers the raw rung)
     from benchmarks.rungs.kept_open import kept_open_rungs
     from benchmarks.rungs.knobs import knob_rungs
+    from benchmarks.rungs.loading import loading_rungs
     from benchmarks.rungs.variants import variant_rungs
 
     rungs = dict(RUNGS)
-    for built in (*variant_rungs(), *knob_rungs(), *kept_open_rungs()):
+    for built in (*variant_rungs(), *knob_rungs(), *loading_rungs(), *kept_open_rungs()):
         rungs[built.name] = built
     return rungs

@@ -45,6 +45,7 @@ from benchmarks.formatting import (
 from benchmarks.instruction_charts import instructions_title, write_instruction_charts
 from benchmarks.instruction_report import instruction_sections
 from benchmarks.ladder import knob_of, statement_baseline
+from benchmarks.relationship_report import relationship_sections
 from benchmarks.report_html import render_html
 from benchmarks.results import (
     MET,
@@ -511,6 +512,7 @@ def render_markdown(report: Report, chart_files: dict[str, str]) -> str:
         for layer in ("data", "asgi"):
             lines += _layer(report, backend, layer, chart_files)
     lines += curve_sections(report, chart_files)
+    lines += relationship_sections(report)
     lines += instruction_sections(report, chart_files)
     lines += _load(report, chart_files)
     lines += _breakdown(report) + _conclusions(report)

@@ -1,4 +1,4 @@
-"""*The answer*: what the ORM costs a FastAPI developer, in at most eight sentences.
+"""*The answer*: what the ORM costs a FastAPI developer, in at most nine sentences.
 
 The report and the terminal open (or end) with these sentences, so a reader gets the verdict
 before the ladder. Every sentence is written from this run's figures, each with its 95%
@@ -25,13 +25,15 @@ from benchmarks.formatting import (
     pinned_down,
 )
 from benchmarks.ladder import FLOOR, RAW, compared_pairs, knob_of, reference
+from benchmarks.relationship_report import relationship_sentence
 from benchmarks.results import CostFit, Interval, LoadRun, Ratio, Report, Timing, TimingIndex
 from benchmarks.rungs.kept_open import kept_rung_name
+from benchmarks.rungs.loading import STRATEGIES
 from benchmarks.stats import bootstrap_median_interval
 from benchmarks.validity import usable_runs
 from benchmarks.workloads import SEED_ROWS
 
-MAX_SENTENCES = 8
+MAX_SENTENCES = 9
 KNOB_WORDS = {
     "expire_on_commit": "expire_on_commit=True (the Session's default)",
     "columns": "selecting columns instead of Todo objects",
@@ -274,6 +276,8 @@ def knob_effects(figures: Figures, orm: str) -> tuple[list[str], list[str]]:
     for knob in knobs:
         if knob_of(knob) != orm or knob == kept_rung_name(orm):
             continue  # keeping the Session open is the lifecycle sentence's, not a knob
+        if knob.partition("+")[2] in STRATEGIES:
+            continue  # the loading strategies are the relationships sentence's
         ratios = [
             (ratio, timing.operation)
             for timing in figures.timings
@@ -398,6 +402,7 @@ def the_answer(report: Report) -> list[str]:
         sentence_lifecycle(figures, upper, lower),
         sentence_knobs(figures, upper),
         sentence_floor(figures, reference().name),
+        relationship_sentence(report, figures.backend),
         sentence_recommendation(figures, upper, lower),
     ]
     return [s for s in sentences if s is not None][:MAX_SENTENCES]

@@ -130,7 +130,7 @@ def request_mix(
     http = OPERATIONS[endpoint].http
     if http is None:
         raise ValueError(f"no HTTP endpoint for {endpoint!r}")
-    count = {"none": 1, "hot": HOT_IDS, "fresh": delete_rows}[http.ids]
+    count = {"none": 1, "hot": HOT_IDS, "fresh": delete_rows, "fresh_tagged": delete_rows}[http.ids]
     paths = http.paths(bench, count, has_database=app != FLOOR)
     return RequestMix(http.method, tuple(paths), http.body(0), expected_status=http.expected_status)
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from benchmarks.database import BenchDatabase
+from benchmarks.database import TAG_NAMES, BenchDatabase
 from todo_contract.clock import utc_now
-from todo_contract.params import TodoFilter
+from todo_contract.params import TagPage, TodoFilter
 from todo_contract.schemas import TodoCreate
-from todo_contract.table import todos
+from todo_contract.table import tags, todo_tags, todos
 
 HOT_IDS = 50
 """get_one and update cycle over this many seeded todos (small enough to stay cached)."""
@@ -26,6 +26,13 @@ HOT_IDS = 50
 LIST_20 = TodoFilter(completed=None, limit=20, offset=0)
 LIST_1000 = TodoFilter(completed=None, limit=1000, offset=0)
 LIST_COMPLETED = TodoFilter(completed=True, limit=20, offset=0)
+FILTER_TAG = TAG_NAMES[7]
+"""The tag ``list_by_tag`` filters on (about 50 seeded todos carry it)."""
+LIST_BY_TAG = TodoFilter(completed=None, limit=20, offset=0, tag=FILTER_TAG)
+TAG_PAGE = TagPage(limit=100, offset=0)
+"""``GET /tags``: every one of the 50 seeded tags with its count."""
+TAGS_PER_WRITE = 3
+"""Tags a create or a replacement sends (seeded names: no new tag row per call)."""
 LIST_SIZES = (1, 10, 20, 100, 1000)
 """The list lengths measured: list_20 and list_1000 for the ladder, all five for the cost
 curve (``benchmarks.curves``): 1, 10, 100 and 1000 spread over three decades, 20 between."""
@@ -55,13 +62,30 @@ def new_todos(bench: BenchDatabase, count: int) -> list[Any]:
     return [TodoCreate(title=bench.next_title(), priority=1) for _ in range(count)]
 
 
+def tag_set(index: int) -> list[str]:
+    """The ``index``-th set of ``TAGS_PER_WRITE`` seeded tag names (sorted)."""
+    return sorted(TAG_NAMES[(index * 7 + step) % len(TAG_NAMES)] for step in range(3))
+
+
+def new_tagged_todos(bench: BenchDatabase, count: int) -> list[Any]:
+    """A fresh ``TodoCreate`` with three tags per call."""
+    return [TodoCreate(title=bench.next_title(), priority=1, tags=tag_set(n)) for n in range(count)]
+
+
+def tag_replacements(bench: BenchDatabase, count: int) -> list[Any]:
+    """(id, {"tags": …}) pairs: fresh todos carrying two tags get three others."""
+    ids = rows_to_delete(bench, count, tagged=True)
+    return [(todo_id, {"tags": tag_set(n + 1)}) for n, todo_id in enumerate(ids)]
+
+
 def updates(bench: BenchDatabase, count: int) -> list[Any]:
     """(id, changes) pairs: one field of a hot todo."""
     return [(todo_id, {"priority": n % 7}) for n, todo_id in enumerate(hot_ids(bench, count))]
 
 
-def rows_to_delete(bench: BenchDatabase, count: int) -> list[Any]:
-    """Insert ``count`` rows (untimed) and return their ids, for DELETEs to remove."""
+def rows_to_delete(bench: BenchDatabase, count: int, *, tagged: bool = False) -> list[Any]:
+    """Insert ``count`` rows (untimed) and return their ids, for DELETEs to remove (or, with
+    ``tagged``, each carrying two seeded tags, for their tags to be replaced)."""
     now = utc_now()
     values = [
         {
@@ -78,7 +102,18 @@ def rows_to_delete(bench: BenchDatabase, count: int) -> list[Any]:
         ids = connection.execute(
             select(todos.c.id).where(todos.c.id > bench.seeded_ids[-1]).order_by(todos.c.id)
         ).scalars()
-        return list(ids)[-count:]
+        made = list(ids)[-count:]
+        if tagged and made:
+            tag_ids = {
+                row.name: row.id for row in connection.execute(select(tags.c.name, tags.c.id))
+            }
+            links = [
+                {"todo_id": todo_id, "tag_id": tag_ids[name]}
+                for n, todo_id in enumerate(made)
+                for name in tag_set(n)[:2]
+            ]
+            connection.execute(insert(todo_tags), links)
+        return made
 
 
 SEED_ROWS = 1000

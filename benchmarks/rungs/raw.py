@@ -22,13 +22,14 @@ from typing import Any
 
 from sqlalchemy import ClauseElement, make_url
 
+from benchmarks import workloads
 from benchmarks.counting import CountingCursor, StatementCounter
 from benchmarks.database import BenchDatabase
 from benchmarks.registry import OPERATIONS, Implementation, implements, rung, series_operations
 from benchmarks.rungs.variants import INSERT_MANY
 from core_app import queries
 from todo_contract.clock import next_updated_at, utc_now
-from todo_contract.schemas import TodoCount, TodoCreate, TodoRead
+from todo_contract.schemas import TagCount, TodoCount, TodoCreate, TodoRead
 
 rung("raw", "the DB-API driver alone: hand-written SQL, no SQLAlchemy", baseline=None)
 
@@ -65,13 +66,31 @@ def statements_for(backend: str) -> dict[str, str]:
         "get_for_update": queries.SELECT_TODO_FOR_UPDATE[DIALECTS[backend]],
         "list": queries.LIST_TODOS[DIALECTS[backend]],
         "list_completed": queries.LIST_TODOS_BY_COMPLETED[DIALECTS[backend]],
+        "list_by_tag": queries.list_todos(by_completed=False, by_tag=True)[DIALECTS[backend]],
+        "list_tags": queries.LIST_TAGS,
         "count": queries.COUNT_TODOS,
         "insert": queries.INSERT_TODO,
         "insert_many": INSERT_MANY,
         "update": queries.UPDATE_TODO,
         "delete": queries.DELETE_TODO,
+        "insert_missing_tags": queries.INSERT_MISSING_TAGS[DIALECTS[backend]],
+        "attach_tags": queries.ATTACH_TAGS,
+        "detach_tags": queries.DETACH_TAGS,
     }
     return {name: to_paramstyle(statement_text(clause), backend) for name, clause in sql.items()}
+
+
+def expanded(
+    sql: str, name: str, values: Sequence[Any], backend: str
+) -> tuple[str, dict[str, Any]]:
+    """``sql`` with its expanding parameter ``name`` (``IN :name`` in core_app, rendered as a
+    placeholder to fill at execution) written out as one parameter per value, and those
+    parameters, as SQLAlchemy sends an expanding ``IN``."""
+    names = [f"{name}_{index}" for index in range(len(values))]
+    placeholders = ", ".join(to_paramstyle(f":{each}", backend) for each in names)
+    return sql.replace(f"__[POSTCOMPILE_{name}]", placeholders), dict(
+        zip(names, values, strict=True)
+    )
 
 
 class RawDriver:
@@ -228,6 +247,27 @@ def list_completed(bench: BenchDatabase, _: object) -> list[TodoRead]:
     return _list(bench, 20, completed=True)
 
 
+@implements("raw", "list_by_tag")
+def list_by_tag(bench: BenchDatabase, _: object) -> list[TodoRead]:
+    """SELECT the first 20 rows carrying the tag."""
+    raw = driver(bench)
+    query = workloads.LIST_BY_TAG
+    with raw.transaction(write=False) as cursor:
+        page = {"tag": query.tag, "limit": query.limit, "offset": query.offset}
+        cursor.execute(raw.sql["list_by_tag"], page)
+        return [_todo(row) for row in cursor.fetchall()]
+
+
+@implements("raw", "tag_counts")
+def tag_counts(bench: BenchDatabase, _: object) -> list[TagCount]:
+    """One GROUP BY query."""
+    raw = driver(bench)
+    page = workloads.TAG_PAGE
+    with raw.transaction(write=False) as cursor:
+        cursor.execute(raw.sql["list_tags"], {"limit": page.limit, "offset": page.offset})
+        return [TagCount(name=name, todos=todos) for name, todos in cursor.fetchall()]
+
+
 @implements("raw", "count")
 def count(bench: BenchDatabase, _: object) -> TodoCount:
     """One aggregate query."""
@@ -238,18 +278,31 @@ def count(bench: BenchDatabase, _: object) -> TodoCount:
     return TodoCount(total=total, completed=int(completed), pending=total - int(completed))
 
 
+def _attach_tags(raw: RawDriver, cursor: Any, todo_id: int, names: list[str]) -> None:
+    """Create the missing tags (one executemany, names sorted), then attach all of them."""
+    if not names:
+        return
+    cursor.executemany(raw.sql["insert_missing_tags"], [{"name": name} for name in sorted(names)])
+    sql, parameters = expanded(raw.sql["attach_tags"], "names", names, raw.backend)
+    cursor.execute(sql, {"todo_id": todo_id, **parameters})
+
+
 @implements("raw", "create")
+@implements("raw", "create_tagged")
 def create(bench: BenchDatabase, data: TodoCreate) -> TodoRead:
-    """INSERT … RETURNING id."""
+    """INSERT … RETURNING id, then its tags (when it has any)."""
     raw = driver(bench)
     now = utc_now()
+    values = data.model_dump(exclude={"tags"})
     with raw.transaction(write=True) as cursor:
-        cursor.execute(raw.sql["insert"], {**data.model_dump(), "created_at": raw.time(now)})
+        cursor.execute(raw.sql["insert"], {**values, "created_at": raw.time(now)})
         (todo_id,) = cursor.fetchone()
-    return TodoRead(id=todo_id, created_at=now, updated_at=now, **data.model_dump())
+        _attach_tags(raw, cursor, todo_id, data.tags)
+    return TodoRead(id=todo_id, created_at=now, updated_at=now, tags=data.tags, **values)
 
 
 @implements("raw", "update")
+@implements("raw", "replace_tags")
 def update(bench: BenchDatabase, change: tuple[int, dict[str, Any]]) -> TodoRead | None:
     """SELECT … FOR UPDATE, then UPDATE."""
     todo_id, changes = change
@@ -262,6 +315,9 @@ def update(bench: BenchDatabase, change: tuple[int, dict[str, Any]]) -> TodoRead
         todo = _todo(row).model_dump() | changes
         todo["updated_at"] = next_updated_at(todo["updated_at"])
         cursor.execute(raw.sql["update"], {**todo, "updated_at": raw.time(todo["updated_at"])})
+        if "tags" in changes:
+            cursor.execute(raw.sql["detach_tags"], {"todo_id": todo_id})
+            _attach_tags(raw, cursor, todo_id, changes["tags"])
     return TodoRead.model_validate(todo)
 
 

@@ -99,6 +99,47 @@ def add_all_statements(rows: int) -> ExtraStatements:
     )
 
 
+SELECTIN_CHUNK = 500
+"""How many parent ids one ``selectinload`` SELECT carries (SQLAlchemy's chunk size): a page
+of 1,000 todos loads its tags with two."""
+
+
+def tag_loading_statements(rows: int) -> ExtraStatements:
+    """The ORM loads the tags of the todos it returns with ``selectinload``: one more SELECT
+    per chunk of 500 todos, where hand-written SQL aggregates them in the same statement."""
+    return ExtraStatements(
+        at_most=-(-rows // SELECTIN_CHUNK),
+        why="selectinload loads the todos' tags with one more SELECT (one per 500 todos) "
+        "where Core aggregates them into the todo's own row",
+    )
+
+
+def tag_loading_operations() -> dict[str, ExtraStatements]:
+    """Per operation that returns todos, the tag SELECTs the ORM sends beyond Core's: a get
+    or an update returns one todo, a list ``rows`` of them."""
+    extra = {
+        name: tag_loading_statements(max(1, operation.rows))
+        for name, operation in OPERATIONS.items()
+        if operation.returns_todos
+    }
+    return extra | TAG_WRITES
+
+
+TAG_WRITES = {
+    "create_tagged": ExtraStatements(
+        at_most=1,
+        why="the ORM reads the tags back as Tag objects (SELECT … FOR SHARE) to attach them, "
+        "where Core attaches them with one INSERT … SELECT",
+    ),
+    "replace_tags": ExtraStatements(
+        at_most=2,
+        why="selectinload loads the todo's old tags, and the new ones are read back as Tag "
+        "objects to attach them (Core: INSERT … SELECT)",
+    ),
+}
+"""The tag writes: what the ORM's relationship sends beyond Core's statements."""
+
+
 ADD_ALL_STATEMENTS = add_all_statements(SEED_ROWS)
 INSERT_SERIES = series_operations("insert")
 """The bulk inserts every family implements: N rows in one transaction."""
@@ -116,6 +157,7 @@ def variant_rung(variant: Variant) -> Rung:
     }
     extra: dict[str, ExtraStatements] = {}
     if variant.family == "orm":
+        extra |= tag_loading_operations()
         insert_rows = orm_bulk_insert(open_unit, variant.module("models"))
         for name in INSERT_SERIES:
             rows = OPERATIONS[name].rows
