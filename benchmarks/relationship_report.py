@@ -39,7 +39,7 @@ HEADLINE = "list_20"
 SIZES = ("list_20", "list_1000")
 """The operations the answers are given for: a page of 20 and one of 1,000."""
 APP_STRATEGY = "selectinload"
-"""What the ORM variant as shipped uses (``orm_app.repository.LOAD_TAGS``; a test checks)."""
+"""What the ORM variant as shipped uses (``orm_app.repository.load_tags``; a test checks)."""
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ class Todo(Base):
 
     tag_objects: Mapped[list[Tag]] = relationship(secondary=todo_tags, lazy="raise")
     """``lazy="raise"``: every query that needs the tags says how to load them
-    (``orm_app.repository.LOAD_TAGS``); touching them unloaded raises instead of quietly
+    (``orm_app.repository.load_tags``); touching them unloaded raises instead of quietly
     sending one SELECT per todo, the N+1 trap."""
 
     tags: AssociationProxy[list[str]] = association_proxy("tag_objects", "name")

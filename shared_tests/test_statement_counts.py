@@ -167,7 +167,7 @@ def test_the_check_catches_an_orm_that_loads_each_todos_tags_lazily(
     """The check above, on purpose-built bad input: ``orm_app`` loading tags with
     ``lazyload`` (one SELECT per todo, on first touch) instead of ``selectinload`` must fail
     it, with the page and then one statement per todo: 1 + N."""
-    monkeypatch.setattr(orm_app.repository, "LOAD_TAGS", lazyload(Todo.tag_objects))
+    monkeypatch.setattr(orm_app.repository, "load_tags", lambda: lazyload(Todo.tag_objects))
     app = variant("orm").create_app(database_url)
     with TestClient(app) as client:
         seed(app)

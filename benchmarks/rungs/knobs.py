@@ -51,7 +51,7 @@ def knob_implementations(orm: Variant) -> dict[str, dict[str, Implementation]]:
     repository = orm.module("repository")
     todo = orm.module("models").Todo
     tag = orm.module("models").Tag
-    load_tags = repository.LOAD_TAGS
+    load_tags = repository.load_tags
     columns = (
         todo.id,
         todo.title,
@@ -73,7 +73,7 @@ def knob_implementations(orm: Variant) -> dict[str, dict[str, Implementation]]:
             session.flush()
             todo_id = created.id
             session.commit()
-            reloaded = session.get(todo, todo_id, options=[load_tags], populate_existing=True)
+            reloaded = session.get(todo, todo_id, options=[load_tags()], populate_existing=True)
             return TodoRead.model_validate(reloaded)
 
     def update_expiring(

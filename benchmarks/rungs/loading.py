@@ -1,6 +1,6 @@
 """Loading strategies: how a page of todos gets its tags, rung by rung.
 
-The ORM variant as shipped loads them with ``selectinload`` (``orm_app.repository.LOAD_TAGS``:
+The ORM variant as shipped loads them with ``selectinload`` (``orm_app.repository.load_tags``:
 the page, then one SELECT of the page's tags per 500 todos). Each strategy rung
 (``<orm variant>+<strategy>``, measured against the variant) sends the repository's own page
 query with one loader option changed:

@@ -103,8 +103,8 @@ def test_the_strategy_rungs_send_the_apps_page_query_with_their_own_loader_optio
     statements sent are the ``orm`` rung's, so a strategy rung differs only in its option."""
     orm = next(variant for variant in variants() if variant.family == "orm")
     query = LOADING_OPERATIONS["list_by_tag"]
-    own = select(orm.module("models").Todo).options(repository.LOAD_TAGS)
-    copied = page_statement(orm, query, repository.LOAD_TAGS)
+    own = select(orm.module("models").Todo).options(repository.load_tags())
+    copied = page_statement(orm, query, repository.load_tags())
     assert str(copied.compile(bench.engine)) != str(own.compile(bench.engine))  # it filters
     with orm.module("db").open_unit(bench.database, write=False) as session:
         via_copy = [todo.id for todo in session.scalars(copied)]
