@@ -85,10 +85,12 @@ QUICK = Profile(
 DEFAULT = Profile(
     name="default",
     operations=WITHOUT_TAG_OPERATIONS,
-    # 12 repeats of 15 ms samples (15 of 20 ms before the size series doubled the in-process
-    # samples): the in-process layers then take about 4 s more than before, not 14
-    data=Plan(repeats=12, warmups=2, sample_seconds=0.015),
-    asgi=Plan(repeats=12, warmups=2, sample_seconds=0.015),
+    # 10 repeats of 15 ms samples (12 before tags, 15 of 20 ms before the size series doubled
+    # the in-process samples) and 4 over the wire (5 before tags): tags made every list and
+    # the loading strategies' lists of 1,000 slower, and make bench went from 2 min 55 s to
+    # 3 min 18 s; with these it took 2 min 54 s (venv present)
+    data=Plan(repeats=10, warmups=2, sample_seconds=0.015),
+    asgi=Plan(repeats=10, warmups=2, sample_seconds=0.015),
     wire=WirePlan(
         configs=_configs(
             ladder=("get_one", "list_20", "create"),
@@ -96,7 +98,7 @@ DEFAULT = Profile(
             others=("list_1000", "list_completed", "count", "update", "delete"),
             other_level=16,
         ),
-        repeats=5,
+        repeats=4,
         duration_s=0.2,
         warmup_s=0.06,
     ),
