@@ -64,6 +64,10 @@ TodoId = Annotated[
 ]
 
 
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many first"), WholeNumber]
+"""``offset`` of a page, for ``GET /todos`` and ``GET /tags`` alike."""
+
+
 @dataclass(frozen=True, slots=True)
 class TodoFilter:
     """Which todos ``GET /todos`` returns."""
@@ -82,9 +86,7 @@ def todo_filter(
     limit: Annotated[
         int, Query(ge=1, le=1000, description="at most this many todos"), WholeNumber
     ] = 100,
-    offset: Annotated[
-        int, Query(ge=0, le=MAX_OFFSET, description="skip this many first"), WholeNumber
-    ] = 0,
+    offset: Offset = 0,
     tag: Annotated[
         Tag | None, Query(description="only todos carrying this tag (normalised as in a body)")
     ] = None,
@@ -113,9 +115,7 @@ def tag_page(
     limit: Annotated[
         int, Query(ge=1, le=1000, description="at most this many tags"), WholeNumber
     ] = 100,
-    offset: Annotated[
-        int, Query(ge=0, le=MAX_OFFSET, description="skip this many first"), WholeNumber
-    ] = 0,
+    offset: Offset = 0,
 ) -> TagPage:
     """Parse the tag list's page."""
     return TagPage(limit=limit, offset=offset)
