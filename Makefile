@@ -47,10 +47,10 @@ lint: $(STAMP)  ## ruff and mypy --strict
 	$(BIN)/mypy
 
 test: lint system-tools  ## lint, type-check, then every test on every variant and backend (CI)
-	$(BIN)/python -m pytest -n 3 --dist worksteal --cov --cov-report=term --cov-fail-under=95 --durations=15
+	$(BIN)/python -m pytest -n 2 --dist worksteal --cov --cov-report=term --cov-fail-under=95 --durations=15
 
 test-fast: $(STAMP)  ## every test not marked slow, on every variant and backend (≤ 3 min)
-	$(BIN)/python -m pytest -n 3 --dist worksteal -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not slow"
 
 test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
 	$(BIN)/python -m pytest --backend sqlite
