@@ -50,13 +50,6 @@ _TAGS_TYPE: dict[str, TypeEngine[Any]] = {
 """How each dialect's tag aggregate is read back: JSON text parsed, or PostgreSQL's array."""
 
 
-def _todos_query(sql: str) -> TextualSelect:
-    """A SELECT whose result columns are the todo columns, in table order."""
-    return text(sql).columns(
-        _TODO.id, _TODO.title, _TODO.completed, _TODO.priority, _TODO.created_at, _TODO.updated_at
-    )
-
-
 def _todos_with_tags_query(dialect: str, sql: str) -> TextualSelect:
     """A SELECT whose result columns are the todo columns and then ``tags``."""
     return text(sql).columns(
@@ -96,17 +89,11 @@ INSERT_TODO = _with_types(
 SELECT_TODO = _per_dialect("SELECT {todo_columns} FROM todos WHERE todos.id = :id")
 
 SELECT_TODO_FOR_UPDATE: dict[str, TextualSelect] = {
+    **_per_dialect("SELECT {todo_columns} FROM todos WHERE todos.id = :id FOR UPDATE"),
     # SQLite has no row locks; the transaction began IMMEDIATE and already holds the write lock.
-    **_per_dialect("SELECT {todo_columns} FROM todos WHERE todos.id = :id"),
-    # The lock is on the todo's row; its tags are read with it.
-    **{
-        dialect: query
-        for dialect, query in _per_dialect(
-            "SELECT {todo_columns} FROM todos WHERE todos.id = :id FOR UPDATE"
-        ).items()
-        if dialect != "sqlite"
-    },
+    "sqlite": SELECT_TODO["sqlite"],
 }
+"""The todo with its tags, its row locked (its tags are read with it)."""
 
 
 _CARRYING_THE_TAG = (
