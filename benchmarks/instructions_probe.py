@@ -5,7 +5,8 @@ named in the plan, then for each (layer, rung, operation) runs the same warm-up 
 followed by a marked segment: one of ``n`` operations and one of 0 operations. The parent
 subtracts the second from the first and divides by ``n``, so what the segment does apart from
 the operations (the loop, the markers, the event loop's round trip) cancels, and start-up,
-imports and seeding fall outside every segment.
+imports and seeding fall outside every segment (they run before callgrind's instrumentation is
+turned on, see ``benchmarks.callgrind``).
 
 Arguments, requests and clean-up (deleting the rows a segment added) are prepared outside the
 segments, as the timings do. The plan and the list of segment labels travel as JSON files.
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.asgi_layer import AsgiBench, expected_status, requests_for
-from benchmarks.callgrind import mark
+from benchmarks.callgrind import mark, start_instrumentation
 from benchmarks.database import BenchDatabase, bench_database
 from benchmarks.registry import OPERATIONS, load_rungs
 from todo_contract.variants import Variant, register, variants
@@ -119,6 +120,7 @@ def run_plan(plan: dict[str, Any]) -> list[str]:
     with ExitStack() as stack:
         bench = stack.enter_context(bench_database(plan["backend"], plan["url"]))
         asgi: AsgiBench | None = None
+        start_instrumentation()  # start-up, imports and seeding ran uninstrumented, faster
         mark()
         # Data-layer pairs run before any app is started: a started app brings an event loop
         # and a thread pool, whose wake-ups would land in the data segments at moments that
