@@ -9,7 +9,8 @@ each selected server backend (PostgreSQL, MariaDB), against a private server of 
 (``shared_tests.private_servers``). With no server backend selected those tests are
 deselected: there is nothing for them to run on.
 A test marked ``@pytest.mark.backends("postgresql", "mariadb")`` runs only on those of them
-that are selected, and is deselected (never skipped) when none is.
+that are selected, and is deselected (never skipped) when none is. A test marked
+``no_cover`` (pytest-cov's marker) is left out of coverage, and so are the servers it starts.
 
 (A plugin rather than ``conftest.py`` hooks, so that ``--backend`` is known however pytest is
 invoked.)
@@ -70,6 +71,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "server_backend" in metafunc.fixturenames:
         servers = server_backends(metafunc.config)
         metafunc.parametrize("server_backend", servers or [NOT_SELECTED])
+
+
+@pytest.fixture(autouse=True)
+def servers_of_unmeasured_tests_are_unmeasured(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``no_cover`` test's servers run without coverage too.
+
+    pytest-cov pauses coverage in the test's own process only; coverage's ``patch =
+    ["subprocess"]`` starts it in every Python process that inherits
+    ``COVERAGE_PROCESS_CONFIG``. The load tests are marked so: they repeat paths the contract
+    tests already measure, and measuring them again nearly doubled their time.
+    """
+    if request.node.get_closest_marker("no_cover") is not None:
+        monkeypatch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
 
 
 def server_backends(config: pytest.Config) -> list[str]:

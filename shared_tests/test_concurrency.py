@@ -19,9 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
-from shared_tests.live_server import live_server
+from shared_tests.live_server import TLS_CONTEXT, live_server
 
-pytestmark = pytest.mark.slow  # many clients on a real server process
+# many clients on a real server process; load that repeats paths the contract tests measure,
+# so it is left out of coverage (shared_tests.plugin)
+pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
 
 LOAD_TIMEOUT_S = 240.0  # a bound against hangs, not a speed target
 PATCHES_PER_CLIENT = 200
@@ -52,7 +54,7 @@ async def one_client(base_url: str, number: int, outcome: Outcome) -> None:
     (A shared client pool would hand out connections that sat idle past the server's
     keep-alive timeout, and lose the race with the server closing them.)
     """
-    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60.0, verify=TLS_CONTEXT) as http:
         await walk_a_todo(http, number, outcome)
 
 
@@ -117,7 +119,7 @@ def test_concurrent_clients_mixing_every_operation_get_no_errors_and_lose_nothin
 
 
 def patch_repeatedly(base_url: str, path: str, field_name: str, errors: list[str]) -> None:
-    with httpx.Client(base_url=base_url, timeout=60.0) as http:
+    with httpx.Client(base_url=base_url, timeout=60.0, verify=TLS_CONTEXT) as http:
         for number in range(PATCHES_PER_CLIENT):
             value: Any = f"title {number}" if field_name == "title" else number
             response = http.patch(path, json={field_name: value})

@@ -29,7 +29,9 @@ from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from todo_contract.settings import Settings
 from todo_contract.variants import variants
 
-pytestmark = pytest.mark.slow  # thousands of requests per app
+# thousands of requests per app; load that repeats paths the contract tests measure,
+# so it is left out of coverage (shared_tests.plugin)
+pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
 
 FULL_REQUESTS = 6_000
 SHORT_REQUESTS = 4_000
