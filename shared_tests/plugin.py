@@ -19,7 +19,9 @@ invoked.)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import coverage
 import pytest
 
 from shared_tests.backends import selected_backends, unreachable_reason
@@ -30,6 +32,7 @@ pytest_plugins = ("shared_tests.private_servers",)
 SERVER_BACKENDS = ("postgresql", "mariadb")
 BACKENDS_KEY = pytest.StashKey[list[str]]()
 NOT_SELECTED = "not-selected"
+COVERAGE_CONFIG_VARIABLE = "COVERAGE_PROCESS_CONFIG"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,6 +50,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from exc
     config.addinivalue_line(
         "markers", "backends(*names): run only on these backends (among those selected)"
+    )
+    config.addinivalue_line(
+        "markers", "unmeasured: run without coverage, as do the processes the test starts"
     )
 
 
@@ -73,19 +79,30 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("server_backend", servers or [NOT_SELECTED])
 
 
-@pytest.fixture(autouse=True)
-def servers_of_unmeasured_tests_are_unmeasured(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A ``no_cover`` test's servers run without coverage too.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Run an ``unmeasured`` test, and every process it starts, without coverage.
 
-    pytest-cov pauses coverage in the test's own process only; coverage's ``patch =
-    ["subprocess"]`` starts it in every Python process that inherits
-    ``COVERAGE_PROCESS_CONFIG``. The load tests are marked so: they repeat paths the contract
-    tests already measure, and measuring them again nearly doubled their time.
+    Under xdist a worker runs two coverage tracers, one after the other: pytest-cov's and the
+    one coverage's ``patch = ["subprocess"]`` starts in every Python process that inherits
+    ``COVERAGE_PROCESS_CONFIG`` (the workers are such processes). Pausing pytest-cov's alone
+    (its ``no_cover`` marker) hands tracing back to the other, so every started one is stopped
+    here, and the variable is kept from the servers the test starts.
     """
-    if request.node.get_closest_marker("no_cover") is not None:
-        monkeypatch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+    if item.get_closest_marker("unmeasured") is None:
+        return (yield)
+    stopped: list[coverage.Coverage] = []
+    while (measuring := coverage.Coverage.current()) is not None:
+        measuring.stop()
+        stopped.append(measuring)
+    inherited = os.environ.pop(COVERAGE_CONFIG_VARIABLE, None)
+    try:
+        return (yield)
+    finally:
+        if inherited is not None:
+            os.environ[COVERAGE_CONFIG_VARIABLE] = inherited
+        for measuring in reversed(stopped):
+            measuring.start()
 
 
 def server_backends(config: pytest.Config) -> list[str]:

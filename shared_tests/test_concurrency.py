@@ -23,7 +23,7 @@ from shared_tests.live_server import TLS_CONTEXT, live_server
 
 # many clients on a real server process; load that repeats paths the contract tests measure,
 # so it is left out of coverage (shared_tests.plugin)
-pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
+pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 
 LOAD_TIMEOUT_S = 240.0  # a bound against hangs, not a speed target
 PATCHES_PER_CLIENT = 200

@@ -27,7 +27,7 @@ from shared_tests.writers import Tally, Writers
 
 # SIGKILL rounds on a real server process; load that repeats paths the contract tests measure,
 # so it is left out of coverage (shared_tests.plugin)
-pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
+pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 
 WRITERS = 8
 ROUNDS = 3

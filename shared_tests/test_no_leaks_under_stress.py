@@ -31,7 +31,7 @@ from todo_contract.variants import variants
 
 # thousands of requests per app; load that repeats paths the contract tests measure,
 # so it is left out of coverage (shared_tests.plugin)
-pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
+pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 
 FULL_REQUESTS = 6_000
 SHORT_REQUESTS = 4_000

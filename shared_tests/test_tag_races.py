@@ -21,7 +21,7 @@ from shared_tests.live_server import TLS_CONTEXT, live_server
 
 # a real server process per variant and backend; load that repeats paths the contract tests measure,
 # so it is left out of coverage (shared_tests.plugin)
-pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
+pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 
 CLIENTS = 8
 ROUNDS = 2

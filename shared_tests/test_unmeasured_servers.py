@@ -1,16 +1,21 @@
-"""Tests marked ``no_cover`` start their servers without coverage (``shared_tests.plugin``).
+"""Tests marked ``unmeasured`` run without coverage, and so do the processes they start
+(``shared_tests.plugin``).
 
-Under ``make test`` coverage hands ``COVERAGE_PROCESS_CONFIG`` to every process a test starts;
-a server started from a ``no_cover`` test must not inherit it.
+Under ``make test`` coverage traces the test process (twice in an xdist worker) and hands
+``COVERAGE_PROCESS_CONFIG`` to every process a test starts.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
+import coverage
 import pytest
 
 
-@pytest.mark.no_cover
-def test_a_no_cover_test_gives_the_servers_it_starts_no_coverage_configuration() -> None:
+@pytest.mark.unmeasured
+def test_an_unmeasured_test_runs_untraced_and_starts_its_servers_without_coverage() -> None:
+    assert coverage.Coverage.current() is None
+    assert sys.gettrace() is None
     assert "COVERAGE_PROCESS_CONFIG" not in os.environ
