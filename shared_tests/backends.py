@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from todo_contract.database import Database, open_database
+from todo_contract.variants import variants
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 SERVER_URLS = {
@@ -72,3 +73,14 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     """A plain engine on ``database_url`` for looking at (or preparing) a database directly."""
     with fresh_handle(database_url) as database:
         yield database.engine
+
+
+def takes_the_long_run(app_kind: str, backend: str) -> bool:
+    """Whether ``app_kind`` runs a soak's or load test's long version on ``backend``.
+
+    One variant per backend does, taking turns through the registry: every backend and, with
+    up to three variants, every variant gets one long run, and each added variant adds short
+    runs to the suite, not long ones.
+    """
+    names = [variant.name for variant in variants()]
+    return names[BACKENDS.index(backend) % len(names)] == app_kind

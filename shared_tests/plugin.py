@@ -9,7 +9,8 @@ each selected server backend (PostgreSQL, MariaDB), against a private server of 
 (``shared_tests.private_servers``). With no server backend selected those tests are
 deselected: there is nothing for them to run on.
 A test marked ``@pytest.mark.backends("postgresql", "mariadb")`` runs only on those of them
-that are selected, and is deselected (never skipped) when none is.
+that are selected, and is deselected (never skipped) when none is. A test marked
+``no_cover`` (pytest-cov's marker) is left out of coverage, and so are the servers it starts.
 
 (A plugin rather than ``conftest.py`` hooks, so that ``--backend`` is known however pytest is
 invoked.)
@@ -18,7 +19,9 @@ invoked.)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import coverage
 import pytest
 
 from shared_tests.backends import selected_backends, unreachable_reason
@@ -29,6 +32,7 @@ pytest_plugins = ("shared_tests.private_servers",)
 SERVER_BACKENDS = ("postgresql", "mariadb")
 BACKENDS_KEY = pytest.StashKey[list[str]]()
 NOT_SELECTED = "not-selected"
+COVERAGE_CONFIG_VARIABLE = "COVERAGE_PROCESS_CONFIG"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +50,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from exc
     config.addinivalue_line(
         "markers", "backends(*names): run only on these backends (among those selected)"
+    )
+    config.addinivalue_line(
+        "markers", "unmeasured: run without coverage, as do the processes the test starts"
     )
 
 
@@ -70,6 +77,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "server_backend" in metafunc.fixturenames:
         servers = server_backends(metafunc.config)
         metafunc.parametrize("server_backend", servers or [NOT_SELECTED])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Run an ``unmeasured`` test, and every process it starts, without coverage.
+
+    Under xdist a worker runs two coverage tracers, one after the other: pytest-cov's and the
+    one coverage's ``patch = ["subprocess"]`` starts in every Python process that inherits
+    ``COVERAGE_PROCESS_CONFIG`` (the workers are such processes). Pausing pytest-cov's alone
+    (its ``no_cover`` marker) hands tracing back to the other, so every started one is stopped
+    here, and the variable is kept from the servers the test starts.
+    """
+    if item.get_closest_marker("unmeasured") is None:
+        return (yield)
+    stopped: list[coverage.Coverage] = []
+    while (measuring := coverage.Coverage.current()) is not None:
+        measuring.stop()
+        stopped.append(measuring)
+    inherited = os.environ.pop(COVERAGE_CONFIG_VARIABLE, None)
+    try:
+        return (yield)
+    finally:
+        if inherited is not None:
+            os.environ[COVERAGE_CONFIG_VARIABLE] = inherited
+        for measuring in reversed(stopped):
+            measuring.start()
 
 
 def server_backends(config: pytest.Config) -> list[str]:
@@ -105,12 +138,17 @@ def slow_first_on_every_worker(items: list[pytest.Item], workers: int) -> list[p
     at the front of the list they all landed on the first worker, which ran them one after
     another while the others ran out of quick ones to steal; so each Nth here starts with
     every Nth slow test and goes on with every Nth quick one (order kept within each).
+
+    Odd workers take their slow tests from the last: the slow tests of one module are alike
+    (all waiting on timeouts and stopped servers, or all busy on the CPU), and two workers
+    walking the same modules side by side left both CPUs 70% idle for half a minute.
     """
     slow = [item for item in items if item.get_closest_marker("slow") is not None]
     quick = [item for item in items if item.get_closest_marker("slow") is None]
     ordered: list[pytest.Item] = []
     for worker in range(workers):
-        ordered += slow[worker::workers] + quick[worker::workers]
+        share = slow[worker::workers]
+        ordered += (share[::-1] if worker % 2 else share) + quick[worker::workers]
     return ordered
 
 

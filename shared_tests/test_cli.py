@@ -32,6 +32,7 @@ def test_without_a_url_the_server_uses_todos_db_in_the_working_directory(
     assert (tmp_path / "todos.db").exists()
 
 
+@pytest.mark.unmeasured  # a server start per backend; the URL's parsing is measured in process
 def test_the_database_url_can_come_from_the_environment(
     app_kind: str, database_url: str, tmp_path: Path
 ) -> None:
@@ -48,6 +49,7 @@ def test_the_database_url_can_come_from_the_environment(
     assert titles == ["from env"]
 
 
+@pytest.mark.unmeasured  # a server start per backend, as above
 def test_the_server_serves_the_backend_named_by_database_url(
     app_kind: str, database_url: str, tmp_path: Path
 ) -> None:

@@ -24,12 +24,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, make_url, text
 
-from shared_tests.backends import BACKENDS, SERVER_URLS
+from shared_tests.backends import SERVER_URLS, takes_the_long_run
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from todo_contract.settings import Settings
-from todo_contract.variants import variants
 
-pytestmark = pytest.mark.slow  # thousands of requests per app
+# thousands of requests per app; load that repeats paths the contract tests measure,
+# so it is left out of coverage (shared_tests.plugin)
+pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 
 FULL_REQUESTS = 6_000
 SHORT_REQUESTS = 4_000
@@ -108,13 +109,6 @@ def connection_counter(backend: str, database_url: str) -> Iterator[Callable[[],
         monitor.dispose()
 
 
-def runs_in_full(app_kind: str, backend: str) -> bool:
-    """One variant per backend gets the long run, taking turns through the registry (so the
-    suite's time grows by a short run, not a long one, per variant added)."""
-    names = [variant.name for variant in variants()]
-    return names[BACKENDS.index(backend) % len(names)] == app_kind
-
-
 def resident_memory() -> int:
     gc.collect()
     return int(psutil.Process().memory_info().rss)
@@ -123,7 +117,7 @@ def resident_memory() -> int:
 def test_mixed_requests_leak_no_connections_and_no_memory(
     create_app: AppFactory, database_url: str, app_kind: str, backend: str
 ) -> None:
-    total = FULL_REQUESTS if runs_in_full(app_kind, backend) else SHORT_REQUESTS
+    total = FULL_REQUESTS if takes_the_long_run(app_kind, backend) else SHORT_REQUESTS
     settings = Settings()
     app = create_app(database_url, settings=settings)
     samples: list[int] = []

@@ -39,6 +39,7 @@ def test_todos_survive_a_new_app_on_the_same_database(
 
 
 @pytest.mark.slow
+@pytest.mark.unmeasured  # two server starts; the CLI tests measure what they run
 def test_todos_survive_a_restart_of_the_real_server(
     app_kind: str, database_url: str, tmp_path: Path
 ) -> None:

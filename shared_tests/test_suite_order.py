@@ -33,12 +33,12 @@ ITEMS = cast(
 )
 
 
-def test_each_workers_share_starts_with_its_slow_tests() -> None:
+def test_each_workers_share_starts_with_its_slow_tests_odd_workers_from_the_last() -> None:
     ordered = slow_first_on_every_worker(ITEMS, workers=2)
 
     first, second = names(ordered)[:4], names(ordered)[4:]
     assert first == ["slow1", "slow3", "q1", "q3"]
-    assert second == ["slow2", "slow4", "q2", "q4"]
+    assert second == ["slow4", "slow2", "q2", "q4"]
 
 
 def test_without_xdist_the_slow_tests_come_first_in_their_order() -> None:

@@ -17,9 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
-from shared_tests.live_server import live_server
+from shared_tests.live_server import TLS_CONTEXT, live_server
 
-pytestmark = pytest.mark.slow  # a real server process per variant and backend
+# a real server process per variant and backend; load that repeats paths the contract tests measure,
+# so it is left out of coverage (shared_tests.plugin)
+pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 
 CLIENTS = 8
 ROUNDS = 2
@@ -34,7 +36,7 @@ def fire_together(base_url: str, requests: list[tuple[str, str, dict[str, Any]]]
 
     def send(number: int, method: str, path: str, body: dict[str, Any]) -> None:
         try:
-            with httpx.Client(base_url=base_url, timeout=TIMEOUT_S) as http:
+            with httpx.Client(base_url=base_url, timeout=TIMEOUT_S, verify=TLS_CONTEXT) as http:
                 http.get("/health")  # the connection is open before the race starts
                 barrier.wait(TIMEOUT_S)
                 response = http.request(method, path, json=body)

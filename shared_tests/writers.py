@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from shared_tests.live_server import TLS_CONTEXT
+
 REQUEST_TIMEOUT_S = 30.0
 
 
@@ -67,7 +69,9 @@ class Writers:
         return self.tally
 
     def _write(self, writer: int) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=REQUEST_TIMEOUT_S) as client:
+        with httpx.Client(
+            base_url=self.base_url, timeout=REQUEST_TIMEOUT_S, verify=TLS_CONTEXT
+        ) as client:
             number = 0
             while not self._stop.is_set():
                 title = f"{self.label} writer {writer} todo {number}"

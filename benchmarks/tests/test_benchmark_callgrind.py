@@ -5,6 +5,7 @@ These tests take no ``app_kind``/``backend`` fixture, so they run once whatever 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from benchmarks.callgrind import (
     object_family,
     parse_dump,
     read_dumps,
+    start_instrumentation,
     valgrind_path,
 )
 
@@ -85,9 +87,12 @@ def test_each_marker_ends_a_segment_whose_dump_counts_only_what_ran_in_it(
     tmp_path: Path,
 ) -> None:
     script = (
-        "from benchmarks.callgrind import mark\n"
+        "from benchmarks.callgrind import mark, start_instrumentation\n"
         "def work(n):\n"
         "    return sum(i * i for i in range(n))\n"
+        "mark()\n"  # not seen: instrumentation is still off
+        "work(50000)\n"
+        "start_instrumentation()\n"
         "mark()\n"
         "work(20000)\n"
         "mark()\n"
@@ -95,14 +100,21 @@ def test_each_marker_ends_a_segment_whose_dump_counts_only_what_ran_in_it(
         "mark()\n"
     )
     command = callgrind_command([sys.executable, "-c", script], tmp_path)
-    subprocess.run(command, check=True, capture_output=True, env={"PYTHONHASHSEED": "0"})
+    environment = {"PYTHONHASHSEED": "0", "PATH": os.environ["PATH"]}
+    subprocess.run(command, check=True, capture_output=True, env=environment)
     dumps = read_dumps(tmp_path)
-    assert len(dumps) == 3  # one per marker; the end-of-program dump is left out
-    start_up, busy, idle = (dump.total for dump in dumps)
+    assert len(dumps) == 3  # one per marker seen; the end-of-program dump is left out
+    switched_on, busy, idle = (dump.total for dump in dumps)
     assert busy > 20000 * 10 > idle  # a loop of 20,000 steps against an empty one
-    assert start_up > busy  # the interpreter's start-up and imports stay in the first dump
+    # Neither the start-up and imports nor the loop of 50,000 before the switch were counted.
+    assert switched_on < busy
     for dump in dumps:
         assert sum(dump.by_object.values()) == dump.total
+
+
+def test_turning_instrumentation_on_outside_callgrind_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="could not turn instrumentation on"):
+        start_instrumentation()
 
 
 def test_a_missing_valgrind_is_an_error_that_says_how_to_install_it(

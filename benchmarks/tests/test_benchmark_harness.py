@@ -212,6 +212,7 @@ def test_a_failing_gate_makes_the_benchmark_exit_non_zero(
 
 
 @pytest.mark.slow
+@pytest.mark.unmeasured  # the second run measures the data layer in process: untraced, as the first
 def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     smoke_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -410,6 +410,7 @@ def test_load_stats_become_the_reports_load_run() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.unmeasured  # two servers under load; the contract tests measure what they run
 @pytest.mark.parametrize("generator", load.GENERATORS)
 def test_a_delete_cell_answers_only_204_with_each_generator(
     bench: BenchDatabase, tmp_path: Path, generator: str
