@@ -1,6 +1,5 @@
 # Every target that needs Python bootstraps .venv from requirements.lock first, so on a fresh
-# machine `make bench` and `make test` are each one command. pip skips byte-compiling all 80-odd
-# packages (--no-compile, 12 s of the 35): Python compiles the modules a command imports, once.
+# machine `make bench` and `make test` are each one command.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,7 +17,7 @@ install: $(STAMP)  ## create .venv from requirements.lock (fast when nothing cha
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; run make PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --no-compile -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $@
 
