@@ -10,7 +10,8 @@ each selected server backend (PostgreSQL, MariaDB), against a private server of 
 deselected: there is nothing for them to run on.
 A test marked ``@pytest.mark.backends("postgresql", "mariadb")`` runs only on those of them
 that are selected, and is deselected (never skipped) when none is. A test marked
-``no_cover`` (pytest-cov's marker) is left out of coverage, and so are the servers it starts.
+``unmeasured`` runs without coverage, and so do the processes it starts (pytest-cov's own
+``no_cover`` is not enough under xdist: see ``pytest_runtest_call``).
 
 (A plugin rather than ``conftest.py`` hooks, so that ``--backend`` is known however pytest is
 invoked.)
