@@ -9,12 +9,15 @@ spends about half a minute starting Python, SQLAlchemy and FastAPI under callgri
 from __future__ import annotations
 
 import dataclasses
+import gc
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from benchmarks import instructions_probe
 from benchmarks.callgrind import Dump, object_family
 from benchmarks.cli import count_plan, parse_args
 from benchmarks.database import fresh_url
@@ -94,22 +97,77 @@ def dump(total: int, sqlite: int) -> Dump:
     return Dump(total, {"/lib/libsqlite3.so": sqlite, "/bin/python3.11": total - sqlite})
 
 
-def test_an_operation_costs_its_segment_minus_the_empty_one_divided_by_n() -> None:
+def test_an_operation_costs_its_segment_minus_its_rung_s_empty_one_divided_by_n() -> None:
     labels: Sequence[str] = [
-        BETWEEN,
         BETWEEN,
         "data|core|get_one|4",
         BETWEEN,
-        "data|core|get_one|0",
+        "data|core||0",
+        BETWEEN,
+        "data|core|create|4",
+        BETWEEN,
+        "data|raw|create|4",
+        BETWEEN,
+        "data|raw||0",
     ]
-    dumps = [dump(10**9, 0), dump(5000, 0), dump(4600, 400), dump(7000, 0), dump(600, 0)]
-    pair = {"layer": "data", "rung": "core", "operation": "get_one", "n": 4}
+    dumps = [
+        dump(10**9, 0),
+        dump(4600, 400),
+        dump(7000, 0),
+        dump(600, 0),
+        dump(7000, 0),
+        dump(8600, 800),
+        dump(7000, 0),
+        dump(1000, 100),
+        dump(7000, 0),
+        dump(200, 0),
+    ]
+    pair = {"layer": "data", "rung": "core", "operation": "create", "n": 4}
     instructions, families = per_operation(labels, dumps, pair)
-    assert instructions == (4600 - 600) / 4
+    assert instructions == (8600 - 600) / 4
     assert families == {
-        object_family("/lib/libsqlite3.so"): 100.0,
-        object_family("/bin/python3.11"): 900.0,
+        object_family("/lib/libsqlite3.so"): 200.0,
+        object_family("/bin/python3.11"): 1800.0,
     }
+    raw = per_operation(labels, dumps, {**pair, "rung": "raw"})
+    assert raw[0] == (1000 - 200) / 4
+
+
+def test_each_rung_has_one_empty_segment_and_each_segment_starts_with_young_generations_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts_at_marks: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(instructions_probe, "instrument", lambda: None)  # not under callgrind
+    monkeypatch.setattr(instructions_probe, "mark", lambda: counts_at_marks.append(gc.get_count()))
+    monkeypatch.setattr(sys, "setswitchinterval", lambda interval: None)  # this process's
+    pairs = [("raw", "get_one"), ("raw", "create"), ("core", "get_one")]
+    plan = {
+        "backend": "sqlite",
+        "url": f"sqlite:///{tmp_path / 'todos.db'}",
+        "warmup": 1,
+        "asgi_apps": [],
+        "pairs": [{"layer": "data", "rung": r, "operation": o, "n": 2} for r, o in pairs],
+        "variants": [],
+    }
+    try:
+        labels = instructions_probe.run_plan(plan)
+    finally:
+        gc.unfreeze()  # the probe freezes what survives; this worker goes on collecting it
+    assert labels == [
+        BETWEEN,
+        "data|raw|get_one|2",
+        BETWEEN,
+        "data|raw||0",
+        BETWEEN,
+        "data|raw|create|2",
+        BETWEEN,
+        "data|core|get_one|2",
+        BETWEEN,
+        "data|core||0",
+    ]
+    segment_starts = counts_at_marks[::2]
+    assert len(segment_starts) == 5
+    assert all(count[1:] == (0, 0) for count in segment_starts), segment_starts
 
 
 @pytest.mark.slow
