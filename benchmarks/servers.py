@@ -21,6 +21,14 @@ from pathlib import Path
 
 STOP_GRACE_S = 10.0
 POLL_INTERVAL_S = 0.05
+LOG_TAIL_LINES = 60
+SERVER_ENVIRONMENT = {"PYTHONFAULTHANDLER": "1"}
+"""Set for every server: a server killed by a fatal signal (a segmentation fault in a C
+extension) writes the Python traceback of each of its threads to its log before it dies."""
+
+
+class ServerDied(RuntimeError):
+    """A server exited while the benchmark was loading it: the run's figures stop here."""
 
 
 @dataclass
@@ -35,6 +43,19 @@ class Server:
     def log(self) -> str:
         """Everything the server printed so far (for failure messages)."""
         return self.log_path.read_text(errors="replace")
+
+    def ensure_alive(self, name: str, during: str) -> None:
+        """Raise ``ServerDied`` naming the server, how it ended and its log's last lines when
+        it is no longer running; a load generator only sees refused connections."""
+        code = self.process.poll()
+        if code is None:
+            return
+        ended = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        tail = "\n".join(self.log().splitlines()[-LOG_TAIL_LINES:])
+        raise ServerDied(
+            f"the {name} server (pid {self.pid}) died during {during}: {ended}.\n"
+            f"The last lines of its log:\n{tail}"
+        )
 
 
 def free_port() -> int:
@@ -89,7 +110,7 @@ def serve(
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **SERVER_ENVIRONMENT, **(env or {})},
             preexec_fn=pin_to(cpu),
         )
     server = Server(f"http://127.0.0.1:{port}", process.pid, process, log_path)

@@ -165,15 +165,20 @@ def measure_wire(
                     rows = int(DELETES_PER_SECOND * (window + plan.warmup_s)) + 500
                     mix = request_mix(bench, config.endpoint, app, rows)
                     before = server_cpu.CpuReading.of(server.pid) if measure_cpu else None
-                    stats = run_load(
-                        server.base_url,
-                        mix,
-                        concurrency=config.concurrency,
-                        duration_s=window,
-                        warmup_s=plan.warmup_s,
-                        cpu=load_cpu,
-                        generator=generator,
-                    )
+                    try:
+                        stats = run_load(
+                            server.base_url,
+                            mix,
+                            concurrency=config.concurrency,
+                            duration_s=window,
+                            warmup_s=plan.warmup_s,
+                            cpu=load_cpu,
+                            generator=generator,
+                        )
+                    finally:
+                        # A dead server would otherwise surface as the load generator's
+                        # refused connections, without saying which server or why.
+                        server.ensure_alive(app, f"{config.endpoint} at c{config.concurrency}")
                     if before is not None and stats.sent_requests > 0:
                         spent = server_cpu.settled(server.pid).since(before)
                         stats.server_cpu_us_per_request = spent * 1e6 / stats.sent_requests

@@ -33,9 +33,13 @@ def load_tags() -> ORMOption:
     PostgreSQL, ``selectinload`` on SQLite and MariaDB (``benchmarks/README.md``).
 
     A new option per query, not one module-level object shared by every request: with one
-    shared option, the ORM server crashed with a segmentation fault under 16 concurrent
-    clients (SQLAlchemy 2.1.9's compiled extensions; the same run without them, or with an
-    option per query, did not).
+    shared option the ORM server once died with a segmentation fault under 16 concurrent
+    clients in three runs out of three, and with an option per query six runs out of six
+    finished. That is all that is known: a later attempt (35 minutes of load, the shared
+    option swapped back in for 5 of them) did not crash at all, and the control "without
+    SQLAlchemy's compiled extensions" was not one (2.1.9 does not read
+    ``DISABLE_SQLALCHEMY_CEXT_RUNTIME``). An option costs microseconds to build; the
+    benchmark's servers run with faulthandler on, so a next crash names its frames.
     """
     return selectinload(Todo.tag_objects)
 

@@ -22,7 +22,7 @@ from benchmarks import builtin_load, load, wrk
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import variant_names
 from benchmarks.load import LoadStats, RequestMix, run_load
-from benchmarks.servers import Server, available_cpus, free_port, serve
+from benchmarks.servers import Server, ServerDied, available_cpus, free_port, serve
 from benchmarks.wire import WireConfig, WirePlan, measure_wire
 
 SEEDED = 5
@@ -268,6 +268,40 @@ def test_a_server_that_exits_fails_serve_with_its_output(tmp_path: Path) -> None
         serve(command, port=free_port(), cpu=None, log_path=tmp_path / "server.log"),
     ):
         pass
+
+
+CRASHING_SERVER = """
+import ctypes, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/crash":
+            ctypes.string_at(0)  # a segmentation fault, as in a faulty C extension
+        self.send_response(200)
+        self.end_headers()
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_a_server_killed_by_a_signal_is_named_with_the_signal_and_its_traceback(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    command = [sys.executable, "-c", CRASHING_SERVER, str(port)]
+    with serve(command, port=port, cpu=None, log_path=tmp_path / "server.log") as server:
+        server.ensure_alive("orm", "get_one at c16")  # alive: nothing to say
+        with pytest.raises(httpx.RemoteProtocolError):  # the connection closes unanswered
+            httpx.get(f"{server.base_url}/crash")
+        server.process.wait(timeout=10)
+        with pytest.raises(ServerDied) as died:
+            server.ensure_alive("orm", "get_one at c16")
+    message = str(died.value)
+    assert f"the orm server (pid {server.pid}) died during get_one at c16" in message
+    assert "killed by SIGSEGV" in message
+    assert "Fatal Python error: Segmentation fault" in message  # faulthandler, on by default
+    assert "do_GET" in message  # the Python frames where it happened
 
 
 def test_a_server_that_never_answers_fails_serve_and_is_stopped(tmp_path: Path) -> None:
