@@ -218,8 +218,8 @@ class LoadRun:
 class InstructionCount:
     """CPU instructions one operation costs on one rung, counted by callgrind (no noise).
 
-    ``(instructions of n operations - instructions of 0 operations) / n``, both after the same
-    warm-up in the same process; ``by_family`` splits that figure by the object file the
+    ``(instructions of n operations - instructions of 0 operations on the rung) / n``, each
+    after a warm-up in the same process; ``by_family`` splits that figure by the object file the
     instructions ran in (see ``benchmarks.callgrind.OBJECT_FAMILIES``). On PostgreSQL and
     MariaDB the server's own work runs in another process and is not counted.
     """
