@@ -51,11 +51,39 @@ class Server:
         if code is None:
             return
         ended = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-        tail = "\n".join(self.log().splitlines()[-LOG_TAIL_LINES:])
+        log = self.log()
+        fault = fault_report(log)
+        if fault is not None:
+            detail = f"What faulthandler wrote, for the thread that faulted:\n{fault}"
+        else:
+            detail = "The last lines of its log:\n" + "\n".join(log.splitlines()[-LOG_TAIL_LINES:])
         raise ServerDied(
-            f"the {name} server (pid {self.pid}) died during {during}: {ended}.\n"
-            f"The last lines of its log:\n{tail}"
+            f"the {name} server (pid {self.pid}) died during {during}: {ended}.\n{detail}"
         )
+
+
+def fault_report(log: str) -> str | None:
+    """From faulthandler's output in ``log``: the error line, the frames of the thread that
+    faulted and the extension modules loaded; None when faulthandler wrote nothing.
+
+    A server has a thread per worker of its pool; the idle ones, all waiting on a queue, would
+    fill any fixed tail of the log and push the one that matters out of it.
+    """
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Fatal Python error:")]
+    if not starts:
+        return None
+    dump = lines[starts[-1] :]
+    kept = [dump[0]]
+    in_current = False
+    for line in dump[1:]:
+        if line.startswith("Current thread "):
+            in_current = True
+        elif not line.startswith(" "):
+            in_current = False
+        if in_current or line.startswith("Extension modules:"):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def free_port() -> int:

@@ -22,7 +22,14 @@ from benchmarks import builtin_load, load, wrk
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import variant_names
 from benchmarks.load import LoadStats, RequestMix, run_load
-from benchmarks.servers import Server, ServerDied, available_cpus, free_port, serve
+from benchmarks.servers import (
+    Server,
+    ServerDied,
+    available_cpus,
+    fault_report,
+    free_port,
+    serve,
+)
 from benchmarks.wire import WireConfig, WirePlan, measure_wire
 
 SEEDED = 5
@@ -302,6 +309,28 @@ def test_a_server_killed_by_a_signal_is_named_with_the_signal_and_its_traceback(
     assert "killed by SIGSEGV" in message
     assert "Fatal Python error: Segmentation fault" in message  # faulthandler, on by default
     assert "do_GET" in message  # the Python frames where it happened
+
+
+def test_of_faulthandler_s_output_only_the_thread_that_faulted_is_kept() -> None:
+    idle = 'Thread 0x{0} (most recent call first):\n  File "queue.py", line 171 in get\n'
+    log = (
+        "INFO:     Started server process\n"
+        "Fatal Python error: Segmentation fault\n\n"
+        + "\n".join(idle.format(n) for n in range(40))
+        + "\nCurrent thread 0xff (most recent call first):\n"
+        '  File "sqlalchemy/orm/session.py", line 2510 in close\n'
+        '  File "orm_app/db.py", line 40 in get_session\n\n'
+        + "\n".join(idle.format(n) for n in range(40, 80))
+        + "\n\nExtension modules: pydantic_core._pydantic_core (total: 1)\n"
+    )
+    assert fault_report(log) == (
+        "Fatal Python error: Segmentation fault\n"
+        "Current thread 0xff (most recent call first):\n"
+        '  File "sqlalchemy/orm/session.py", line 2510 in close\n'
+        '  File "orm_app/db.py", line 40 in get_session\n'
+        "Extension modules: pydantic_core._pydantic_core (total: 1)"
+    )
+    assert fault_report("INFO:     Started server process\n") is None
 
 
 def test_a_server_that_never_answers_fails_serve_and_is_stopped(tmp_path: Path) -> None:
