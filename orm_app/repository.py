@@ -32,14 +32,11 @@ def load_tags() -> ORMOption:
     (one statement, each todo's columns repeated once per tag) won the page of 20 on
     PostgreSQL, ``selectinload`` on SQLite and MariaDB (``benchmarks/README.md``).
 
-    A new option per query, not one module-level object shared by every request: with one
-    shared option the ORM server once died with a segmentation fault under 16 concurrent
-    clients in three runs out of three, and with an option per query six runs out of six
-    finished. That is all that is known: a later attempt (35 minutes of load, the shared
-    option swapped back in for 5 of them) did not crash at all, and the control "without
-    SQLAlchemy's compiled extensions" was not one (2.1.9 does not read
-    ``DISABLE_SQLALCHEMY_CEXT_RUNTIME``). An option costs microseconds to build; the
-    benchmark's servers run with faulthandler on, so a next crash names its frames.
+    A new option per query, not one module-level object shared by every request. It was
+    introduced against a segmentation fault of the ORM server under 16 concurrent clients,
+    but that crash is not tied to it: it still happens about once in four ``make bench``
+    runs, with the option built per query and with SQLAlchemy's compiled extensions removed
+    (``benchmarks/README.md``, "A crash of the ORM server"). Building it costs microseconds.
     """
     return selectinload(Todo.tag_objects)
 
