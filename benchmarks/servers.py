@@ -45,8 +45,9 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def ensure_alive(self, name: str, during: str) -> None:
-        """Raise ``ServerDied`` naming the server, how it ended and its log's last lines when
-        it is no longer running; a load generator only sees refused connections."""
+        """Raise ``ServerDied`` naming the server, how it ended and what faulthandler wrote (or
+        its log's last lines) when it is no longer running; a load generator only sees refused
+        connections. Checked after each window, so it names the window that found it dead."""
         code = self.process.poll()
         if code is None:
             return
@@ -58,7 +59,8 @@ class Server:
         else:
             detail = "The last lines of its log:\n" + "\n".join(log.splitlines()[-LOG_TAIL_LINES:])
         raise ServerDied(
-            f"the {name} server (pid {self.pid}) died during {during}: {ended}.\n{detail}"
+            f"the {name} server (pid {self.pid}) was found dead after {during}: {ended}.\n"
+            f"(It may have died just after an earlier window, under its last requests.)\n{detail}"
         )
 
 

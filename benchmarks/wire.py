@@ -178,7 +178,8 @@ def measure_wire(
                     finally:
                         # A dead server would otherwise surface as the load generator's
                         # refused connections, without saying which server or why.
-                        server.ensure_alive(app, f"{config.endpoint} at c{config.concurrency}")
+                        cell = f"{config.endpoint} at c{config.concurrency}"
+                        server.ensure_alive(app, f"the window of {cell}")
                     if before is not None and stats.sent_requests > 0:
                         spent = server_cpu.settled(server.pid).since(before)
                         stats.server_cpu_us_per_request = spent * 1e6 / stats.sent_requests

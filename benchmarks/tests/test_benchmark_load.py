@@ -305,7 +305,7 @@ def test_a_server_killed_by_a_signal_is_named_with_the_signal_and_its_traceback(
         with pytest.raises(ServerDied) as died:
             server.ensure_alive("orm", "get_one at c16")
     message = str(died.value)
-    assert f"the orm server (pid {server.pid}) died during get_one at c16" in message
+    assert f"the orm server (pid {server.pid}) was found dead after get_one at c16" in message
     assert "killed by SIGSEGV" in message
     assert "Fatal Python error: Segmentation fault" in message  # faulthandler, on by default
     assert "do_GET" in message  # the Python frames where it happened
