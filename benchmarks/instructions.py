@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks.asgi_layer import app_factories, baselines
 from benchmarks.callgrind import TOOL, Dump, by_family, callgrind_command, read_dumps
-from benchmarks.instructions_probe import EMPTY, SEGMENT_LABEL
+from benchmarks.instructions_probe import segment_label
 from benchmarks.ladder import FLOOR, RAW, bench_variants, variant_names
 from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, load_rungs
 from benchmarks.results import InstructionCount
@@ -231,8 +231,8 @@ def per_operation(
 ) -> tuple[float, dict[str, float]]:
     """(segment of n - segment of 0) / n: instructions per operation, and by family."""
     names = {key: pair[key] for key in ("layer", "rung", "operation")}
-    full = dumps[labels.index(SEGMENT_LABEL.format(**names, n=pair["n"]))]
-    empty = dumps[labels.index(SEGMENT_LABEL.format(**{**names, "operation": EMPTY}, n=0))]
+    full = dumps[labels.index(segment_label(**names, n=pair["n"]))]
+    empty = dumps[labels.index(segment_label(**names, n=0))]
     n = int(pair["n"])
     full_families, empty_families = by_family(full.by_object), by_family(empty.by_object)
     families = {

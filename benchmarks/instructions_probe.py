@@ -35,6 +35,16 @@ SEGMENT_LABEL = "{layer}|{rung}|{operation}|{n}"
 BETWEEN = "between"
 EMPTY = ""
 """The operation named in an empty segment's label: one per (layer, rung)."""
+
+
+def segment_label(layer: str, rung: str, operation: str, n: int) -> str:
+    """The label of a segment of ``n`` operations; an empty one (``n`` = 0) is the rung's and
+    names no operation. The probe writes it, the parent looks segments up by it."""
+    return SEGMENT_LABEL.format(
+        layer=layer, rung=rung, operation=EMPTY if n == 0 else operation, n=n
+    )
+
+
 SWITCH_INTERVAL_S = 1000.0
 
 Runner = Callable[[int], Callable[[], None]]
@@ -102,8 +112,7 @@ def measure_segment(
     mark()  # ends the measured segment
     if adds_rows:
         bench.remove_rows_after_seed()
-    segment = {**label, "operation": EMPTY} if n == 0 else label
-    return [BETWEEN, SEGMENT_LABEL.format(**segment, n=n)]
+    return [BETWEEN, segment_label(**label, n=n)]
 
 
 def settle_collector() -> None:
