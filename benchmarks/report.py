@@ -117,6 +117,15 @@ def _answer(report: Report) -> list[str]:
     if failed:
         names = ", ".join(gate.name for gate in failed)
         lines += [f"**A gate FAILED ({names}): read the figures below with that in mind.**", ""]
+    crashes = crash_count(report.load)
+    if crashes:
+        apps = ", ".join(sorted({run.app for run in report.load if run.server_crashes}))
+        lines += [
+            f"**A server crashed under load {crashes} time(s) in this run ({apps}).** The "
+            "windows it broke were measured again on a restarted server; what it was doing "
+            'when it died is under "Over the wire".',
+            "",
+        ]
     sentences = the_answer(report)
     if not sentences:
         lines += ["This run measured none of the figures the answer is written from.", ""]
@@ -372,6 +381,7 @@ def _load_backend(
     lines = [f"## Over the wire on {backend}", ""]
     lines += markdown_table(headers, [_load_row(r) for r in ordered]) + [""]
     lines += _wire_ratio_table(ordered)
+    lines += _crash_lines(ordered)
     invalid = [r for r in runs if r.invalid]
     if invalid:
         lines += [
@@ -394,6 +404,28 @@ def _load_backend(
             "",
         ]
     return lines + _chart_lines(load_title(backend), chart_files)
+
+
+def _crash_lines(runs: Sequence[LoadRun]) -> list[str]:
+    """Every server crash in these runs, where it happened and what the server was doing."""
+    crashed = [run for run in runs if run.server_crashes]
+    if not crashed:
+        return []
+    lines = [
+        f"**A server crashed under load** ({crash_count(runs)} time(s)). The window each crash "
+        "broke was dropped and measured again on a restarted server, so every figure above "
+        "comes from a window a live server served:",
+        "",
+    ]
+    for run in crashed:
+        for crash in run.server_crashes:
+            lines.append(f"- {run.app}, {run.endpoint} at c{run.concurrency}: {crash}")
+    return [*lines, ""]
+
+
+def crash_count(runs: Sequence[LoadRun]) -> int:
+    """How many times a server crashed during these runs' windows."""
+    return sum(len(run.server_crashes) for run in runs)
 
 
 def _load(report: Report, chart_files: Mapping[str, str]) -> list[str]:

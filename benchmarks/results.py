@@ -181,6 +181,7 @@ class LoadRun:
     unexpected_statuses: dict[str, int] = field(default_factory=dict)  # status -> count
     window_s: list[float] = field(default_factory=list)  # one per repeat, as it ran
     warmup_s: float = 0.0  # before each window, as it ran (median)
+    server_crashes: list[str] = field(default_factory=list)  # crashed windows, measured again
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LoadRun:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,8 +28,22 @@ SERVER_ENVIRONMENT = {"PYTHONFAULTHANDLER": "1"}
 extension) writes the Python traceback of each of its threads to its log before it dies."""
 
 
+DYING_GRACE_S = 2.0
+"""How long a window whose requests failed waits for its server to finish dying: faulthandler
+writes every thread's traceback first, so a server that crashed in the window's last requests
+is often still running when the window ends."""
+
+
 class ServerDied(RuntimeError):
-    """A server exited while the benchmark was loading it: the run's figures stop here."""
+    """A server exited while the benchmark was loading it.
+
+    ``summary`` says it in one line (``orm server killed by SIGSEGV in list_todos
+    (orm_app/repository.py, line 70)``), for the report; the message has the whole story.
+    """
+
+    def __init__(self, message: str, summary: str) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 @dataclass
@@ -44,11 +59,16 @@ class Server:
         """Everything the server printed so far (for failure messages)."""
         return self.log_path.read_text(errors="replace")
 
-    def ensure_alive(self, name: str, during: str) -> None:
+    def ensure_alive(self, name: str, during: str, *, grace_s: float = 0.0) -> None:
         """Raise ``ServerDied`` naming the server, how it ended and what faulthandler wrote (or
         its log's last lines) when it is no longer running; a load generator only sees refused
-        connections. Checked after each window, so it names the window that found it dead."""
-        code = self.process.poll()
+        connections. Checked after each window, so it names the window that found it dead;
+        ``grace_s`` gives a server that may be dying (its window saw failed requests) that long
+        to end, so the window it died in is the one that finds it dead."""
+        try:
+            code = self.process.wait(timeout=grace_s) if grace_s > 0 else self.process.poll()
+        except subprocess.TimeoutExpired:
+            return
         if code is None:
             return
         ended = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
@@ -58,9 +78,11 @@ class Server:
             detail = f"What faulthandler wrote, for the thread that faulted:\n{fault}"
         else:
             detail = "The last lines of its log:\n" + "\n".join(log.splitlines()[-LOG_TAIL_LINES:])
+        frame = faulting_frame(fault) if fault is not None else None
         raise ServerDied(
             f"the {name} server (pid {self.pid}) was found dead after {during}: {ended}.\n"
-            f"(It may have died just after an earlier window, under its last requests.)\n{detail}"
+            f"(It may have died just after an earlier window, under its last requests.)\n{detail}",
+            summary=f"{name} server {ended}" + (f" in {frame}" if frame else ""),
         )
 
 
@@ -86,6 +108,20 @@ def fault_report(log: str) -> str | None:
         if in_current or line.startswith("Extension modules:"):
             kept.append(line)
     return "\n".join(kept)
+
+
+FRAME = re.compile(r'^  File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)', re.M)
+"""A frame as faulthandler writes it."""
+
+
+def faulting_frame(fault: str) -> str | None:
+    """The innermost Python frame of the thread that faulted, as ``function (dir/file.py,
+    line N)``, from ``fault_report``'s text; None when it lists no frame."""
+    match = FRAME.search(fault)
+    if match is None:
+        return None
+    short = "/".join(Path(match["path"]).parts[-2:])
+    return f"{match['function']} ({short}, line {match['line']})"
 
 
 def free_port() -> int:

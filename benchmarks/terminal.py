@@ -23,7 +23,7 @@ from benchmarks.formatting import (
     format_us,
 )
 from benchmarks.ladder import RAW, bench_variants, compared_pairs
-from benchmarks.report import failed_gates, target_counts
+from benchmarks.report import crash_count, failed_gates, target_counts
 from benchmarks.results import Gate, Ratio, Report, Timing
 from benchmarks.verdict import the_answer
 
@@ -97,6 +97,9 @@ def status_line(report: Report) -> str:
         text = f"Gates: {len(failed)} of {len(gates)} FAILED ({names})"
     else:
         text = f"Gates: all {len(gates)} passed (same answers, statement counts)"
+    crashes = crash_count(report.load)
+    if crashes:
+        text += f". Server crashes under load: {crashes} (windows measured again; see the report)"
     return f"{text}. Targets, judged on 95% intervals: {target_counts(report.targets)}."
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
@@ -30,7 +30,14 @@ from benchmarks.ladder import FLOOR, baseline, bench_variants, variant_names
 from benchmarks.load import LoadStats, RequestMix, choose_generator, run_load
 from benchmarks.registry import OPERATIONS
 from benchmarks.results import LoadRun
-from benchmarks.servers import Server, available_cpus, free_port, serve
+from benchmarks.servers import (
+    DYING_GRACE_S,
+    Server,
+    ServerDied,
+    available_cpus,
+    free_port,
+    serve,
+)
 from benchmarks.stats import (
     bootstrap_median_interval,
     interleaved_schedule,
@@ -94,32 +101,91 @@ def server_command(app: str, *args: str) -> list[str]:
     return next(v for v in bench_variants() if v.name == app).command(*args)
 
 
+MAX_RESTARTS = 3
+"""Server crashes one run survives: each window a crash broke is measured again on a restarted
+server (and the report says so); a window that crashes its restarted server too, or one crash
+more, ends the run with ``ServerDied``."""
+
+
+@dataclass
+class Fleet:
+    """The running servers, by (app, workers), and a way to replace one that died."""
+
+    start: Callable[[str, int, int], Server]
+    """Start (app, workers) for the n-th time (0 first), on a fresh port and log."""
+    running: dict[tuple[str, int], Server] = field(default_factory=dict)
+    restarts: int = 0
+
+    def __getitem__(self, key: tuple[str, int]) -> Server:
+        return self.running[key]
+
+    def restart(self, key: tuple[str, int]) -> Server:
+        """Start ``key`` again in place of its dead server."""
+        self.restarts += 1
+        self.running[key] = self.start(*key, self.restarts)
+        return self.running[key]
+
+
 @contextmanager
 def servers(
     bench: BenchDatabase, apps: Sequence[tuple[str, int]], workdir: Path, cpu: int | None
-) -> Iterator[dict[tuple[str, int], Server]]:
+) -> Iterator[Fleet]:
     """Start every (app, workers) real server on the benchmark database.
 
     A single process is pinned to ``cpu``; several workers are not pinned (they would only
     take turns on one CPU), so they share the machine with the load generator.
     """
     with ExitStack() as stack:
-        running = {}
-        for app, workers in apps:
+
+        def start(app: str, workers: int, generation: int) -> Server:
             port = free_port()
             args = ["--port", str(port), "--database-url", bench.url, "--log-level", "warning"]
             if workers > 1:
                 args += ["--workers", str(workers)]
-            log_path = workdir / f"server-{app}-{workers}.log"
-            running[(app, workers)] = stack.enter_context(
+            again = f"-restart{generation}" if generation else ""
+            return stack.enter_context(
                 serve(
                     server_command(app, *args),
                     port=port,
                     cpu=cpu if workers == 1 else None,
-                    log_path=log_path,
+                    log_path=workdir / f"server-{app}-{workers}{again}.log",
                 )
             )
-        yield running
+
+        fleet = Fleet(start)
+        for app, workers in apps:
+            fleet.running[(app, workers)] = start(app, workers, 0)
+        yield fleet
+
+
+def survive_one_crash(
+    fleet: Fleet, key: tuple[str, int], window: Callable[[Server], LoadStats]
+) -> tuple[LoadStats, str | None]:
+    """Run ``window`` on ``key``'s server; if the server died, restart it and run the window
+    once more. Returns the stats of the window that a live server served, and the crash's
+    one-line summary (None when there was none).
+
+    A crash is itself a finding, so it is returned to be reported, never hidden; the broken
+    window's figures are dropped, as they measure a dying server. A second crash in the same
+    window, or more than ``MAX_RESTARTS`` in the run, is not survived.
+    """
+    try:
+        return window(fleet[key]), None
+    except ServerDied as died:
+        if fleet.restarts >= MAX_RESTARTS:
+            raise ServerDied(
+                f"{died}\nThis is server crash {MAX_RESTARTS + 1} of this run: too many to "
+                "measure around.",
+                died.summary,
+            ) from None
+        crash = died.summary
+    try:
+        return window(fleet.restart(key)), crash
+    except ServerDied as again:
+        raise ServerDied(
+            f"{again}\nIt had already crashed in this window before it was restarted ({crash}).",
+            again.summary,
+        ) from None
 
 
 def request_mix(
@@ -133,6 +199,55 @@ def request_mix(
     count = {"none": 1, "hot": HOT_IDS, "fresh": delete_rows, "fresh_tagged": delete_rows}[http.ids]
     paths = http.paths(bench, count, has_database=app != FLOOR)
     return RequestMix(http.method, tuple(paths), http.body(0), expected_status=http.expected_status)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One measured window of one app on one cell, runnable on whichever server serves it."""
+
+    bench: BenchDatabase
+    plan: WirePlan
+    config: WireConfig
+    app: str
+    generator: str
+    load_cpu: int | None
+    measure_cpu: bool
+
+    def __call__(self, server: Server) -> LoadStats:
+        """Load ``server`` for the warm-up and the window; ``ServerDied`` if it is found dead.
+
+        The rows a window adds are removed after it, crashed or not, so every window starts
+        from the seed.
+        """
+        config = self.config
+        window_s = self.plan.duration_s * config.window_factor
+        # rows for the warm-up and the window together: the two never share an id
+        rows = int(DELETES_PER_SECOND * (window_s + self.plan.warmup_s)) + 500
+        mix = request_mix(self.bench, config.endpoint, self.app, rows)
+        cell = f"the window of {config.endpoint} at c{config.concurrency}"
+        before = server_cpu.CpuReading.of(server.pid) if self.measure_cpu else None
+        try:
+            stats = run_load(
+                server.base_url,
+                mix,
+                concurrency=config.concurrency,
+                duration_s=window_s,
+                warmup_s=self.plan.warmup_s,
+                cpu=self.load_cpu,
+                generator=self.generator,
+            )
+        except Exception:
+            # A dead server explains a failed load run better than the generator can.
+            server.ensure_alive(self.app, cell, grace_s=DYING_GRACE_S)
+            raise
+        finally:
+            if OPERATIONS[config.endpoint].adds_rows:
+                self.bench.remove_rows_after_seed()
+        server.ensure_alive(self.app, cell, grace_s=DYING_GRACE_S if stats.errors else 0.0)
+        if before is not None and stats.sent_requests > 0:
+            spent = server_cpu.settled(server.pid).since(before)
+            stats.server_cpu_us_per_request = spent * 1e6 / stats.sent_requests
+        return stats
 
 
 def measure_wire(
@@ -150,7 +265,8 @@ def measure_wire(
     apps = sorted({(app, config.workers) for config in plan.configs for app in config.apps})
     results: dict[Key, list[LoadStats]] = {}
     measure_cpu = server_cpu.available()
-    with servers(bench, apps, workdir, pinned_cpu) as running:
+    crashes: dict[Key, list[str]] = {}
+    with servers(bench, apps, workdir, pinned_cpu) as fleet:
         for repeat in range(plan.repeats):
             configs = [
                 plan.configs[i]
@@ -159,40 +275,24 @@ def measure_wire(
             for config in configs:
                 order = interleaved_schedule(list(config.apps), plan.repeats, seed=repeat)[repeat]
                 for app in order:
-                    server = running[(app, config.workers)]
-                    window = plan.duration_s * config.window_factor
-                    # rows for the warm-up and the window together: the two never share an id
-                    rows = int(DELETES_PER_SECOND * (window + plan.warmup_s)) + 500
-                    mix = request_mix(bench, config.endpoint, app, rows)
-                    before = server_cpu.CpuReading.of(server.pid) if measure_cpu else None
-                    try:
-                        stats = run_load(
-                            server.base_url,
-                            mix,
-                            concurrency=config.concurrency,
-                            duration_s=window,
-                            warmup_s=plan.warmup_s,
-                            cpu=load_cpu,
-                            generator=generator,
-                        )
-                    finally:
-                        # A dead server would otherwise surface as the load generator's
-                        # refused connections, without saying which server or why.
-                        cell = f"{config.endpoint} at c{config.concurrency}"
-                        server.ensure_alive(app, f"the window of {cell}")
-                    if before is not None and stats.sent_requests > 0:
-                        spent = server_cpu.settled(server.pid).since(before)
-                        stats.server_cpu_us_per_request = spent * 1e6 / stats.sent_requests
-                    if OPERATIONS[config.endpoint].adds_rows:
-                        bench.remove_rows_after_seed()
                     key = (app, config.endpoint, config.concurrency, config.workers)
+                    window = Window(bench, plan, config, app, generator, load_cpu, measure_cpu)
+                    stats, crash = survive_one_crash(fleet, (app, config.workers), window)
+                    if crash is not None:
+                        crashes.setdefault(key, []).append(
+                            f"round {repeat + 1}: {crash}; measured again on a restarted server"
+                        )
                     results.setdefault(key, []).append(stats)
                     if on_run is not None:
                         on_run()
-    return summarize(bench.backend, results)
+    return summarize(bench.backend, results, crashes)
 
 
-def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[LoadRun]:
+def summarize(
+    backend: str,
+    results: Mapping[Key, list[LoadStats]],
+    crashes: Mapping[Key, list[str]] | None = None,
+) -> list[LoadRun]:
     """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per round.
 
     Each cell's requests/s and server CPU per request are medians over its repeats; its
@@ -246,6 +346,7 @@ def summarize(backend: str, results: Mapping[Key, list[LoadStats]]) -> list[Load
             cpu_us_per_request_interval=(
                 bootstrap_median_interval(cpu_samples) if cpu_samples else None
             ),
+            server_crashes=list((crashes or {}).get((app, endpoint, concurrency, workers), [])),
         )
     for (app, endpoint, concurrency, workers), run in runs.items():
         if workers == 1:

@@ -8,19 +8,23 @@ check what the generator reports, not the app. No test asserts a speed.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from benchmarks import builtin_load, load, wrk
 from benchmarks.database import BenchDatabase
-from benchmarks.ladder import variant_names
+from benchmarks.ladder import compared_pairs, variant_names
 from benchmarks.load import LoadStats, RequestMix, run_load
 from benchmarks.servers import (
     Server,
@@ -33,6 +37,7 @@ from benchmarks.servers import (
 from benchmarks.wire import WireConfig, WirePlan, measure_wire
 
 SEEDED = 5
+UPPER, LOWER = compared_pairs()[0]  # orm over core
 RUN_S = 1.0
 WARMUP_S = 0.2
 WINDOW_SLACK_S = 0.15
@@ -506,3 +511,43 @@ def test_a_delete_cell_answers_only_204_with_each_generator(
         assert len(run.cpu_us_per_request_samples) == 2, run.app
         assert all(50 < cpu < 100_000 for cpu in run.cpu_us_per_request_samples), run
     assert all(run.cpu_ratios for run in runs if run.app == "orm")
+
+
+@pytest.mark.slow
+@pytest.mark.unmeasured  # real servers under load; the contract tests measure what they run
+@pytest.mark.backends("sqlite")
+def test_a_server_that_crashes_in_a_window_is_restarted_and_the_window_measured_again(
+    bench: BenchDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ORM server gets a SIGSEGV just before its first window: that window finds it dead
+    (faulthandler names the signal), a new server measures the window, and the cell keeps
+    both rounds, valid, with the crash recorded."""
+    started: dict[str, Server] = {}
+
+    @contextmanager
+    def recording_serve(*args: Any, **kwargs: Any) -> Iterator[Server]:
+        with serve(*args, **kwargs) as running:
+            started[running.base_url] = running
+            yield running
+
+    def run_load_crashing_orm_once(base_url: str, mix: RequestMix, **kwargs: Any) -> LoadStats:
+        target = started[base_url]
+        if target.log_path.name == f"server-{UPPER}-1.log" and target.process.poll() is None:
+            os.kill(target.pid, signal.SIGSEGV)
+            target.process.wait(timeout=10)
+        return run_load(base_url, mix, **kwargs)
+
+    monkeypatch.setattr("benchmarks.wire.serve", recording_serve)
+    monkeypatch.setattr("benchmarks.wire.run_load", run_load_crashing_orm_once)
+    plan = WirePlan(configs=(WireConfig("get_one", 4),), repeats=2, duration_s=0.3, warmup_s=0.1)
+
+    runs = {run.app: run for run in measure_wire(bench, plan, tmp_path)}
+
+    crashed = runs[UPPER]
+    assert len(crashed.server_crashes) == 1
+    assert crashed.server_crashes[0].startswith(f"round 1: {UPPER} server killed by SIGSEGV in ")
+    assert crashed.server_crashes[0].endswith("; measured again on a restarted server")
+    assert (crashed.repeats, crashed.errors, crashed.invalid) == (2, 0, False)
+    assert all(rate > 0 for rate in crashed.requests_per_s_samples)
+    assert (tmp_path / f"server-{UPPER}-1-restart1.log").exists()
+    assert runs[LOWER].server_crashes == []
