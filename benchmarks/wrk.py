@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import shutil
 import signal
 import subprocess
@@ -71,11 +72,13 @@ def wrk_once(
 
     wrk's ``-d`` takes whole seconds, so a 0.2 s window would become a 1 s run. Instead wrk
     is started with a longer ``-d`` and stopped with SIGINT once ``duration_s`` has passed
-    since it said "Running" (printed after it installs its SIGINT handler, which stops the
-    run and still prints the summary). wrk notices the signal at its next 100 ms tick, so
+    since it said "Running" and went to sleep for its ``-d`` (``wait_until_asleep``: its
+    SIGINT handler stops the run and still prints the summary, but only a signal that
+    interrupts that sleep ends it early). wrk notices the signal at its next 100 ms tick, so
     the signal goes half a tick early: a window that is a multiple of 0.1 s then ends on time.
     Its summary's duration is the window that actually ran (recorded, and requests/s are
-    computed on it). ``stdbuf -oL`` makes the "Running" line arrive at once.
+    computed on it), and a run that outlasted its window by more than a few ticks is refused.
+    ``stdbuf -oL`` makes the "Running" line arrive at once.
     """
     command = wrk_command(base_url, script, concurrency, duration_s + WRK_SPARE_S, timeout_s)
     stdbuf = shutil.which("stdbuf")
@@ -91,9 +94,9 @@ def wrk_once(
     assert process.stdout is not None
     head = process.stdout.readline()  # "Running 3s test @ …", or nothing if wrk failed
     if head.startswith("Running"):
+        wait_until_asleep(process.pid)
         time.sleep(max(0.0, duration_s - WRK_TICK_S / 2))
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+        stop_wrk(process)
     try:
         stdout, stderr = process.communicate(
             timeout=whole_seconds(duration_s + WRK_SPARE_S + timeout_s) + SUBPROCESS_SLACK_S
@@ -106,13 +109,85 @@ def wrk_once(
         raise RuntimeError(
             f"{' '.join(command)} failed (status {process.returncode}):\n{head}{stdout}\n{stderr}"
         )
-    return parse_wrk_output(head + stdout, concurrency), wrk_summary(head + stdout)["sent"]
+    stats = parse_wrk_output(head + stdout, concurrency)
+    if stats.duration_s > whole_ticks(duration_s) + WRK_OVERRUN_S:
+        # wrk's threads stopped at the signal but its clock ran on: the rate would be wrong.
+        raise RuntimeError(
+            f"wrk ran {stats.duration_s:.2f} s for a window of {duration_s:g} s: it was not "
+            "stopped when told, so its requests/s would not be the window's"
+        )
+    return stats, wrk_summary(head + stdout)["sent"]
+
+
+def wait_until_asleep(pid: int, timeout_s: float = 1.0) -> None:
+    """Return once wrk's main thread sleeps out its ``-d`` (or after ``timeout_s``).
+
+    wrk prints "Running" and then calls ``sleep()``; its SIGINT handler only sets a flag.
+    A SIGINT that arrives between the two stops the load at the next tick, but not the
+    sleep: wrk then waits out its whole ``-d`` (6 s for a 0.06 s warm-up) and reports that
+    as the run's duration. Signalling only once the main thread is inside ``nanosleep``
+    makes the signal cut the sleep short. Where ``/proc`` says nothing, the stop is retried
+    instead (``stop_wrk``).
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = asleep(pid)
+        if state is not False:
+            return
+        time.sleep(0.001)
+
+
+NANOSLEEP_CALLS = {"x86_64": {"35", "230"}, "aarch64": {"101", "115"}}
+"""``nanosleep`` and ``clock_nanosleep``'s numbers, as ``/proc/<pid>/syscall`` shows them."""
+
+
+def asleep(pid: int) -> bool | None:
+    """Whether the process's main thread is in a ``nanosleep`` call; None when ``/proc``
+    cannot tell (``wchan`` is "0" both when unsupported and when running)."""
+    proc = Path(f"/proc/{pid}")
+    wchan = _read(proc / "wchan")
+    if wchan is not None and "nanosleep" in wchan:
+        return True
+    call = _read(proc / "syscall")
+    numbers = NANOSLEEP_CALLS.get(platform.machine())
+    if call is not None and numbers is not None:
+        return call.split(" ", 1)[0] in numbers
+    if wchan not in (None, "", "0"):
+        return False
+    return None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
+
+
+def stop_wrk(process: subprocess.Popen[str]) -> None:
+    """SIGINT wrk, again every half second while it runs (see ``wait_until_asleep``)."""
+    while process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=WRK_RESTOP_S)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 WRK_TICK_S = 0.1
 """wrk checks for a stop every 100 ms (``RECORD_INTERVAL_MS`` in its source)."""
 WRK_SPARE_S = 5.0
 """How much longer than the window wrk's own ``-d`` is: the harness stops it first."""
+WRK_RESTOP_S = 0.5
+"""How long a stopped wrk gets to end before it is signalled again: five of its ticks."""
+WRK_OVERRUN_S = 3 * WRK_TICK_S
+"""How far past its window (rounded up to wrk's ticks) a run may end: a loaded machine can
+delay wrk's tick and its exit by a tick or two, never by seconds."""
+
+
+def whole_ticks(seconds: float) -> float:
+    """``seconds`` rounded up to wrk's 100 ms ticks: when its threads can stop."""
+    return math.ceil(round(seconds / WRK_TICK_S, 6)) * WRK_TICK_S
 
 
 def whole_seconds(seconds: float) -> int:

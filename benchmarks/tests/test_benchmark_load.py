@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -204,6 +205,66 @@ def test_a_wrk_window_shorter_than_a_second_lasts_what_was_asked(
     assert stats.duration_s == pytest.approx(duration_s, abs=WINDOW_SLACK_S)
     assert stats.warmup_s == pytest.approx(0.2, abs=WINDOW_SLACK_S)
     assert stats.requests_per_s == pytest.approx(stats.requests / stats.duration_s)
+
+
+@pytest.mark.slow
+def test_warm_ups_far_shorter_than_wrk_s_tick_end_at_its_next_tick_every_time(
+    server: Server, seeded_ids: list[int]
+) -> None:
+    """The harness signals wrk only once it sleeps out its ``-d``: a signal that came before
+    stopped the load but not the sleep, and half of these 0.05 s warm-ups lasted 6 s."""
+    mix = RequestMix.get([f"/todos/{todo_id}" for todo_id in seeded_ids])
+
+    warmups = [
+        run_load(
+            server.base_url,
+            mix,
+            concurrency=2,
+            duration_s=0.1,
+            warmup_s=0.05,
+            cpu=load_cpu(),
+            generator="wrk",
+        ).warmup_s
+        for _ in range(12)
+    ]
+
+    assert all(warmup == pytest.approx(0.1, abs=WINDOW_SLACK_S) for warmup in warmups), warmups
+
+
+def test_a_sleeping_process_is_asleep_a_busy_one_is_not_and_a_gone_one_is_unknown() -> None:
+    sleeping = subprocess.Popen(["sleep", "30"])
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        deadline = time.monotonic() + 5
+        while wrk.asleep(sleeping.pid) is not True and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert wrk.asleep(sleeping.pid) is True
+        assert wrk.asleep(busy.pid) is False
+    finally:
+        for process in (sleeping, busy):
+            process.kill()
+            process.wait()
+    assert wrk.asleep(sleeping.pid) is None
+
+
+FAKE_WRK = """
+import signal, sys, time
+print("Running 6s test @ http://127.0.0.1:1", flush=True)
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # as wrk's sleep would, when the signal came early
+time.sleep(0.8)
+print(sys.argv[1])
+"""
+
+
+def test_a_wrk_run_that_outlasts_its_window_is_refused_not_turned_into_a_rate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]  # after "Running": 471 requests in 0.5 s
+    fake = [sys.executable, "-c", FAKE_WRK, output]
+    monkeypatch.setattr(wrk, "wrk_command", lambda *args: fake)
+
+    with pytest.raises(RuntimeError, match="wrk ran 0.50 s for a window of 0.1 s"):
+        wrk.wrk_once("http://127.0.0.1:1", tmp_path / "unused.lua", 4, 0.1, 5.0, None)
 
 
 @pytest.mark.slow
