@@ -172,7 +172,7 @@ OPERATIONS: dict[str, Operation] = {
         _list(10),
         _list(20, profile_calls=200),
         _list(100),
-        _list(1000, heavy=True, profile_calls=40),
+        _list(1000, heavy=True, profile_calls=12),
         Operation(
             "list_completed",
             "list 20 completed todos (filtered)",
