@@ -419,7 +419,13 @@ def _crash_lines(runs: Sequence[LoadRun]) -> list[str]:
     ]
     for run in crashed:
         for crash in run.server_crashes:
-            lines.append(f"- {run.app}, {run.endpoint} at c{run.concurrency}: {crash}")
+            lines.append(
+                f"- {run.app}, {run.endpoint} at c{run.concurrency}, round {crash.round}: "
+                f"{crash.summary}; measured again on a restarted server."
+            )
+            if crash.fault:
+                lines += ["", "  ```text", *(f"  {line}" for line in crash.fault.splitlines())]
+                lines += ["  ```", ""]
     return [*lines, ""]
 
 

@@ -145,6 +145,21 @@ class TimingIndex:
 
 
 @dataclass
+class ServerCrash:
+    """A server that died in one of a cell's windows; the window was dropped and measured again
+    on a restarted server (``benchmarks.wire.survive_one_crash``)."""
+
+    round: int  # the round of the window it broke, from 1
+    summary: str  # "orm server killed by SIGSEGV in fetchall (engine/cursor.py, line 1315)"
+    fault: str = ""  # what faulthandler wrote for the thread that faulted ("" when nothing)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ServerCrash:
+        """The crash of its JSON object."""
+        return _build(cls, data)
+
+
+@dataclass
 class LoadRun:
     """One app served by uvicorn in its own process, under load at one concurrency.
 
@@ -181,7 +196,7 @@ class LoadRun:
     unexpected_statuses: dict[str, int] = field(default_factory=dict)  # status -> count
     window_s: list[float] = field(default_factory=list)  # one per repeat, as it ran
     warmup_s: float = 0.0  # before each window, as it ran (median)
-    server_crashes: list[str] = field(default_factory=list)  # crashed windows, measured again
+    server_crashes: list[ServerCrash] = field(default_factory=list)  # windows measured again
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LoadRun:
@@ -194,6 +209,7 @@ class LoadRun:
             ratios=_each(Ratio.from_json),
             cpu_us_per_request_interval=_optional(Interval.from_json),
             cpu_ratios=_each(Ratio.from_json),
+            server_crashes=_each(ServerCrash.from_json),
         )
 
     @property

@@ -38,12 +38,15 @@ class ServerDied(RuntimeError):
     """A server exited while the benchmark was loading it.
 
     ``summary`` says it in one line (``orm server killed by SIGSEGV in list_todos
-    (orm_app/repository.py, line 70)``), for the report; the message has the whole story.
+    (orm_app/repository.py, line 70)``) and ``fault`` gives the faulting thread's frames, for
+    the report; the message has the whole story.
     """
 
-    def __init__(self, message: str, summary: str) -> None:
+    def __init__(self, message: str, summary: str, fault: str = "") -> None:
         super().__init__(message)
         self.summary = summary
+        self.fault = fault
+        """What faulthandler wrote for the thread that faulted ("" when it wrote nothing)."""
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Server:
             f"the {name} server (pid {self.pid}) was found dead after {during}: {ended}.\n"
             f"(It may have died just after an earlier window, under its last requests.)\n{detail}",
             summary=f"{name} server {ended}" + (f" in {frame}" if frame else ""),
+            fault=fault or "",
         )
 
 

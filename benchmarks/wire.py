@@ -29,7 +29,7 @@ from benchmarks.database import BenchDatabase
 from benchmarks.ladder import FLOOR, baseline, bench_variants, variant_names
 from benchmarks.load import LoadStats, RequestMix, choose_generator, run_load
 from benchmarks.registry import OPERATIONS
-from benchmarks.results import LoadRun
+from benchmarks.results import LoadRun, ServerCrash
 from benchmarks.servers import (
     DYING_GRACE_S,
     Server,
@@ -160,10 +160,10 @@ def servers(
 
 def survive_one_crash(
     fleet: Fleet, key: tuple[str, int], window: Callable[[Server], LoadStats]
-) -> tuple[LoadStats, str | None]:
+) -> tuple[LoadStats, ServerDied | None]:
     """Run ``window`` on ``key``'s server; if the server died, restart it and run the window
-    once more. Returns the stats of the window that a live server served, and the crash's
-    one-line summary (None when there was none).
+    once more. Returns the stats of the window that a live server served, and the crash
+    (None when there was none).
 
     A crash is itself a finding, so it is returned to be reported, never hidden; the broken
     window's figures are dropped, as they measure a dying server. A second crash in the same
@@ -177,14 +177,17 @@ def survive_one_crash(
                 f"{died}\nThis is server crash {MAX_RESTARTS + 1} of this run: too many to "
                 "measure around.",
                 died.summary,
+                died.fault,
             ) from None
-        crash = died.summary
+        crash = died
     try:
         return window(fleet.restart(key)), crash
     except ServerDied as again:
         raise ServerDied(
-            f"{again}\nIt had already crashed in this window before it was restarted ({crash}).",
+            f"{again}\nIt had already crashed in this window before it was restarted "
+            f"({crash.summary}).",
             again.summary,
+            again.fault,
         ) from None
 
 
@@ -265,7 +268,7 @@ def measure_wire(
     apps = sorted({(app, config.workers) for config in plan.configs for app in config.apps})
     results: dict[Key, list[LoadStats]] = {}
     measure_cpu = server_cpu.available()
-    crashes: dict[Key, list[str]] = {}
+    crashes: dict[Key, list[ServerCrash]] = {}
     with servers(bench, apps, workdir, pinned_cpu) as fleet:
         for repeat in range(plan.repeats):
             configs = [
@@ -280,7 +283,7 @@ def measure_wire(
                     stats, crash = survive_one_crash(fleet, (app, config.workers), window)
                     if crash is not None:
                         crashes.setdefault(key, []).append(
-                            f"round {repeat + 1}: {crash}; measured again on a restarted server"
+                            ServerCrash(repeat + 1, crash.summary, crash.fault)
                         )
                     results.setdefault(key, []).append(stats)
                     if on_run is not None:
@@ -291,7 +294,7 @@ def measure_wire(
 def summarize(
     backend: str,
     results: Mapping[Key, list[LoadStats]],
-    crashes: Mapping[Key, list[str]] | None = None,
+    crashes: Mapping[Key, list[ServerCrash]] | None = None,
 ) -> list[LoadRun]:
     """One LoadRun per (app, endpoint, concurrency): medians over repeats, ratios per round.
 

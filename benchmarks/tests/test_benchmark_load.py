@@ -606,8 +606,10 @@ def test_a_server_that_crashes_in_a_window_is_restarted_and_the_window_measured_
 
     crashed = runs[UPPER]
     assert len(crashed.server_crashes) == 1
-    assert crashed.server_crashes[0].startswith(f"round 1: {UPPER} server killed by SIGSEGV in ")
-    assert crashed.server_crashes[0].endswith("; measured again on a restarted server")
+    crash = crashed.server_crashes[0]
+    assert crash.round == 1
+    assert crash.summary.startswith(f"{UPPER} server killed by SIGSEGV in ")
+    assert crash.fault.startswith("Fatal Python error: Segmentation fault")
     assert (crashed.repeats, crashed.errors, crashed.invalid) == (2, 0, False)
     assert all(rate > 0 for rate in crashed.requests_per_s_samples)
     assert (tmp_path / f"server-{UPPER}-1-restart1.log").exists()

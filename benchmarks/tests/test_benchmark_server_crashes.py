@@ -9,6 +9,7 @@ them to the window. ``test_benchmark_load`` crashes a real server under a real w
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ import pytest
 from benchmarks.ladder import compared_pairs
 from benchmarks.load import LoadStats
 from benchmarks.report import render_markdown
-from benchmarks.results import LoadRun
+from benchmarks.results import LoadRun, ServerCrash
 from benchmarks.servers import Server, ServerDied, faulting_frame
 from benchmarks.terminal import status_line
 from benchmarks.tests.test_benchmark_invalid_cells import report_of, window
@@ -26,6 +27,11 @@ from benchmarks.wire import MAX_RESTARTS, Fleet, summarize, survive_one_crash
 UPPER, LOWER = compared_pairs()[0]  # orm over core
 KEY = (UPPER, 1)
 SEGFAULT = f"{UPPER} server killed by SIGSEGV in list_todos (orm_app/repository.py, line 70)"
+FAULT = (
+    "Fatal Python error: Segmentation fault\n"
+    "Current thread 0xff (most recent call first):\n"
+    '  File "/x/orm_app/repository.py", line 70 in list_todos'
+)
 
 
 def fleet() -> Fleet:
@@ -44,7 +50,7 @@ def crashing_on(*generations: int) -> Any:
 
     def run(server: Server) -> LoadStats:
         if server.pid in generations:
-            raise ServerDied(f"the server {server.pid} was found dead", SEGFAULT)
+            raise ServerDied(f"the server {server.pid} was found dead", SEGFAULT, FAULT)
         return window(400, {})
 
     return run
@@ -55,7 +61,9 @@ def test_a_window_whose_server_crashed_is_measured_again_on_a_restarted_server()
 
     stats, crash = survive_one_crash(servers, KEY, crashing_on(0))
 
-    assert (stats.requests, crash) == (400, SEGFAULT)
+    assert stats.requests == 400
+    assert crash is not None
+    assert (crash.summary, crash.fault) == (SEGFAULT, FAULT)
     assert servers[KEY].pid == 1  # the restarted server serves the rest of the run
     assert servers.restarts == 1
 
@@ -85,8 +93,8 @@ def crashed_cells() -> list[LoadRun]:
         (LOWER, "list_20", 16, 1): [window(400, {}, 200), window(410, {}, 200)],
         (UPPER, "list_20", 16, 1): [window(300, {}, 200), window(310, {}, 200)],
     }
-    crash = f"round 2: {SEGFAULT}; measured again on a restarted server"
-    return summarize("sqlite", stats, {(UPPER, "list_20", 16, 1): [crash]})
+    crashes = {(UPPER, "list_20", 16, 1): [ServerCrash(2, SEGFAULT, FAULT)]}
+    return summarize("sqlite", stats, crashes)
 
 
 def test_the_report_says_a_server_crashed_at_the_top_and_where_under_over_the_wire() -> None:
@@ -97,7 +105,8 @@ def test_the_report_says_a_server_crashed_at_the_top_and_where_under_over_the_wi
     answer = markdown.split("## The answer", 1)[1].split("\n## ", 1)[0]
     assert f"**A server crashed under load 1 time(s) in this run ({UPPER}).**" in answer
     wire = markdown.split("## Over the wire on sqlite", 1)[1]
-    assert f"- {UPPER}, list_20 at c16: round 2: {SEGFAULT}; measured again" in wire
+    assert f"- {UPPER}, list_20 at c16, round 2: {SEGFAULT}; measured again" in wire
+    assert '  File "/x/orm_app/repository.py", line 70 in list_todos' in wire
     assert "Server crashes under load: 1" in status_line(report)
 
 
@@ -110,7 +119,7 @@ def test_a_run_without_crashes_says_nothing_about_them() -> None:
 
 def test_the_crashes_survive_the_json_and_an_older_report_has_none() -> None:
     run = next(run for run in crashed_cells() if run.app == UPPER)
-    data = json.loads(json.dumps(run.__dict__, default=lambda value: value.__dict__))
+    data = json.loads(json.dumps(asdict(run)))
 
     assert LoadRun.from_json(data).server_crashes == run.server_crashes
     del data["server_crashes"]
