@@ -34,8 +34,8 @@ def load_tags() -> ORMOption:
 
     A new option per query, not one module-level object shared by every request. It was
     introduced against a segmentation fault of the ORM server under 16 concurrent clients,
-    but that crash is not tied to it: it still happens about once in four ``make bench``
-    runs, with the option built per query and with SQLAlchemy's compiled extensions removed
+    but that crash is not tied to it: it went on, about once in four ``make bench`` runs,
+    with the option built per query and with SQLAlchemy's compiled extensions removed
     (``benchmarks/README.md``, "A crash of the ORM server"). Building it costs microseconds.
     """
     return selectinload(Todo.tag_objects)
