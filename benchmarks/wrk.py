@@ -14,6 +14,7 @@ import platform
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -48,12 +49,22 @@ def run_wrk(
         if warmup_s > 0:
             script = Path(directory) / "warmup.lua"
             script.write_text(lua_script(requests))
-            warmup, sent = wrk_once(base_url, script, concurrency, warmup_s, timeout_s, cpu)
-        script = Path(directory) / "measured.lua"
-        script.write_text(lua_script(requests, start=sent))
-        measured, sent_measured = wrk_once(
-            base_url, script, concurrency, duration_s, timeout_s, cpu
-        )
+            warmup, sent = wrk_once(
+                base_url, script, concurrency, warmup_s, timeout_s, cpu, refuse_overrun=False
+            )
+        for attempt in range(1, WRK_ATTEMPTS + 1):
+            script = Path(directory) / f"measured-{attempt}.lua"
+            script.write_text(lua_script(requests, start=sent))
+            try:
+                measured, sent_measured = wrk_once(
+                    base_url, script, concurrency, duration_s, timeout_s, cpu
+                )
+                break
+            except WrkOverrun as overrun:
+                sent += overrun.sent  # its requests reached the server: the next run goes on
+                if attempt == WRK_ATTEMPTS:
+                    raise
+                print(f"{overrun}; measuring the window again", file=sys.stderr)
     measured.warmup_requests = warmup.requests if warmup else 0
     measured.sent_requests = sent + sent_measured
     measured.warmup_s = warmup.duration_s if warmup else 0.0
@@ -67,6 +78,8 @@ def wrk_once(
     duration_s: float,
     timeout_s: float,
     cpu: int | None,
+    *,
+    refuse_overrun: bool = True,
 ) -> tuple[LoadStats, int]:
     """One wrk run of ``duration_s``, parsed, with the number of requests it sent.
 
@@ -77,7 +90,9 @@ def wrk_once(
     interrupts that sleep ends it early). wrk notices the signal at its next 100 ms tick, so
     the signal goes half a tick early: a window that is a multiple of 0.1 s then ends on time.
     Its summary's duration is the window that actually ran (recorded, and requests/s are
-    computed on it), and a run that outlasted its window by more than a few ticks is refused.
+    computed on it). A run that outlasted its window by more than a few ticks raises
+    ``WrkOverrun`` (``run_wrk`` measures the window again), unless ``refuse_overrun`` is off:
+    a warm-up publishes no rate, so a long one only costs time, and is recorded as it ran.
     ``stdbuf -oL`` makes the "Running" line arrive at once.
     """
     command = wrk_command(base_url, script, concurrency, duration_s + WRK_SPARE_S, timeout_s)
@@ -110,13 +125,25 @@ def wrk_once(
             f"{' '.join(command)} failed (status {process.returncode}):\n{head}{stdout}\n{stderr}"
         )
     stats = parse_wrk_output(head + stdout, concurrency)
-    if stats.duration_s > whole_ticks(duration_s) + WRK_OVERRUN_S:
-        # wrk's threads stopped at the signal but its clock ran on: the rate would be wrong.
-        raise RuntimeError(
+    sent = int(wrk_summary(head + stdout)["sent"])
+    if refuse_overrun and stats.duration_s > whole_ticks(duration_s) + WRK_OVERRUN_S:
+        # wrk's threads may have stopped at an early signal while its clock ran on to a later
+        # one: its requests/s would then understate the rate.
+        raise WrkOverrun(
             f"wrk ran {stats.duration_s:.2f} s for a window of {duration_s:g} s: it was not "
-            "stopped when told, so its requests/s would not be the window's"
+            "stopped when told, so its requests/s would not be the window's",
+            sent,
         )
-    return stats, wrk_summary(head + stdout)["sent"]
+    return stats, sent
+
+
+class WrkOverrun(RuntimeError):
+    """A measured wrk run that ended well after its window: refused, never a rate."""
+
+    def __init__(self, message: str, sent: int) -> None:
+        super().__init__(message)
+        self.sent = sent
+        """The requests it sent all the same (they reached the server)."""
 
 
 def wait_until_asleep(pid: int, timeout_s: float = 1.0) -> None:
@@ -180,6 +207,9 @@ WRK_SPARE_S = 5.0
 """How much longer than the window wrk's own ``-d`` is: the harness stops it first."""
 WRK_RESTOP_S = 0.5
 """How long a stopped wrk gets to end before it is signalled again: five of its ticks."""
+WRK_ATTEMPTS = 3
+"""Runs one measured window gets when wrk overruns it (``WrkOverrun``) before the benchmark
+stops: on a loaded machine the signal can still lose its race with wrk's sleep now and then."""
 WRK_OVERRUN_S = 3 * WRK_TICK_S
 """How far past its window (rounded up to wrk's ticks) a run may end: a loaded machine can
 delay wrk's tick and its exit by a tick or two, never by seconds."""

@@ -66,7 +66,8 @@ def orm_bulk_insert(open_unit: OpenUnit, models: ModuleType) -> Implementation:
         now = utc_now()
         with open_unit(bench.database, write=True) as session:
             session.add_all(
-                todo(**item.model_dump(), created_at=now, updated_at=now) for item in items
+                todo(**item.model_dump(exclude={"tags"}), created_at=now, updated_at=now)
+                for item in items
             )
             session.commit()
         return len(items)

@@ -263,8 +263,76 @@ def test_a_wrk_run_that_outlasts_its_window_is_refused_not_turned_into_a_rate(
     fake = [sys.executable, "-c", FAKE_WRK, output]
     monkeypatch.setattr(wrk, "wrk_command", lambda *args: fake)
 
-    with pytest.raises(RuntimeError, match="wrk ran 0.50 s for a window of 0.1 s"):
+    with pytest.raises(wrk.WrkOverrun, match="wrk ran 0.50 s for a window of 0.1 s"):
         wrk.wrk_once("http://127.0.0.1:1", tmp_path / "unused.lua", 4, 0.1, 5.0, None)
+
+
+def test_a_warm_up_that_outlasts_its_window_is_kept_as_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm-up publishes no rate: a long one costs time, and is recorded as it ran."""
+    output = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]
+    monkeypatch.setattr(wrk, "wrk_command", lambda *args: [sys.executable, "-c", FAKE_WRK, output])
+
+    stats, sent = wrk.wrk_once(
+        "http://127.0.0.1:1", tmp_path / "unused.lua", 4, 0.1, 5.0, None, refuse_overrun=False
+    )
+
+    assert stats.duration_s == pytest.approx(0.5, abs=0.01)
+    assert sent == 475
+
+
+def test_a_refused_window_is_measured_again_on_the_paths_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first measured run overruns its 0.1 s window, the second does not: the rate is the
+    second run's, and it starts on the path after the 475 the first one sent."""
+    overran = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]
+    on_time = overran.replace("500.31ms", "100.31ms").replace(
+        '"duration_us":500307', '"duration_us":100307'
+    )
+    outputs = iter([overran, on_time])
+    scripts: list[str] = []
+
+    def command(base_url: str, script: Path, *args: object) -> list[str]:
+        scripts.append(script.read_text())
+        return [sys.executable, "-c", FAKE_WRK, next(outputs)]
+
+    monkeypatch.setattr(wrk, "wrk_command", command)
+    mix = RequestMix.get([f"/todos/{n}" for n in range(1, 11)])
+
+    stats = wrk.run_wrk(
+        "http://127.0.0.1:1",
+        mix,
+        concurrency=4,
+        duration_s=0.1,
+        warmup_s=0.0,
+        timeout_s=5.0,
+        cpu=None,
+    )
+
+    assert stats.duration_s == pytest.approx(0.1, abs=0.01)
+    assert stats.sent_requests == 2 * 475
+    assert [wrk.lua_script(mix, start=start) for start in (0, 475)] == scripts
+
+
+def test_a_window_that_overruns_every_time_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]
+    monkeypatch.setattr(wrk, "wrk_command", lambda *args: [sys.executable, "-c", FAKE_WRK, output])
+    mix = RequestMix.get(["/todos/1"])
+
+    with pytest.raises(wrk.WrkOverrun):
+        wrk.run_wrk(
+            "http://127.0.0.1:1",
+            mix,
+            concurrency=4,
+            duration_s=0.1,
+            warmup_s=0.0,
+            timeout_s=5.0,
+            cpu=None,
+        )
 
 
 @pytest.mark.slow
