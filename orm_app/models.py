@@ -59,8 +59,7 @@ class Todo(Base):
         for every todo it is read on, a small web of objects that refer to each other (its
         list view, a lazy collection, getters), about 27 objects per todo that only the cyclic
         garbage collector frees: 635 objects per request for a page of 20 against 84 with this
-        property (``benchmarks/README.md``, "A crash of the ORM server"). Tags are only ever
-        replaced as ``Tag`` objects through ``tag_objects``, so the proxy's write side was
-        never used.
+        property (``benchmarks/README.md``, "A crash of the ORM server"). Writes go through
+        ``tag_objects`` as ``Tag`` objects; the names are read-only.
         """
         return [tag.name for tag in self.tag_objects]
