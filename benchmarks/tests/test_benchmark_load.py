@@ -282,6 +282,19 @@ def test_a_warm_up_that_outlasts_its_window_is_kept_as_it_ran(
     assert sent == 475
 
 
+def one_window_without_warm_up(mix: RequestMix) -> LoadStats:
+    """``run_wrk`` of one 0.1 s window at 4 connections, to whatever ``wrk_command`` gives."""
+    return wrk.run_wrk(
+        "http://127.0.0.1:1",
+        mix,
+        concurrency=4,
+        duration_s=0.1,
+        warmup_s=0.0,
+        timeout_s=5.0,
+        cpu=None,
+    )
+
+
 def test_a_refused_window_is_measured_again_on_the_paths_after_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,15 +314,7 @@ def test_a_refused_window_is_measured_again_on_the_paths_after_it(
     monkeypatch.setattr(wrk, "wrk_command", command)
     mix = RequestMix.get([f"/todos/{n}" for n in range(1, 11)])
 
-    stats = wrk.run_wrk(
-        "http://127.0.0.1:1",
-        mix,
-        concurrency=4,
-        duration_s=0.1,
-        warmup_s=0.0,
-        timeout_s=5.0,
-        cpu=None,
-    )
+    stats = one_window_without_warm_up(mix)
 
     assert stats.duration_s == pytest.approx(0.1, abs=0.01)
     assert stats.sent_requests == 2 * 475
@@ -324,15 +329,7 @@ def test_a_window_that_overruns_every_time_stops_the_run(
     mix = RequestMix.get(["/todos/1"])
 
     with pytest.raises(wrk.WrkOverrun):
-        wrk.run_wrk(
-            "http://127.0.0.1:1",
-            mix,
-            concurrency=4,
-            duration_s=0.1,
-            warmup_s=0.0,
-            timeout_s=5.0,
-            cpu=None,
-        )
+        one_window_without_warm_up(mix)
 
 
 @pytest.mark.slow
