@@ -254,32 +254,23 @@ signal.signal(signal.SIGINT, signal.SIG_IGN)  # as wrk's sleep would, when the s
 time.sleep(0.8)
 print(sys.argv[1])
 """
+OVERRAN = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]  # after "Running": 471 requests in 0.5 s, 475 sent
+ON_TIME = OVERRAN.replace("500.31ms", "100.31ms").replace(
+    '"duration_us":500307', '"duration_us":100307'
+)
 
 
-def test_a_wrk_run_that_outlasts_its_window_is_refused_not_turned_into_a_rate(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    output = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]  # after "Running": 471 requests in 0.5 s
-    fake = [sys.executable, "-c", FAKE_WRK, output]
-    monkeypatch.setattr(wrk, "wrk_command", lambda *args: fake)
+def fake_wrk(monkeypatch: pytest.MonkeyPatch, *outputs: str) -> list[str]:
+    """Make every wrk run a process that ignores SIGINT and prints ``outputs`` in turn (the
+    last one from then on); returns the scripts the runs were given, as they are filled."""
+    scripts: list[str] = []
 
-    with pytest.raises(wrk.WrkOverrun, match="wrk ran 0.50 s for a window of 0.1 s"):
-        wrk.wrk_once("http://127.0.0.1:1", tmp_path / "unused.lua", 4, 0.1, 5.0, None)
+    def command(base_url: str, script: Path, *args: object) -> list[str]:
+        scripts.append(script.read_text() if script.exists() else "")
+        return [sys.executable, "-c", FAKE_WRK, outputs[min(len(scripts), len(outputs)) - 1]]
 
-
-def test_a_warm_up_that_outlasts_its_window_is_kept_as_it_ran(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A warm-up publishes no rate: a long one costs time, and is recorded as it ran."""
-    output = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]
-    monkeypatch.setattr(wrk, "wrk_command", lambda *args: [sys.executable, "-c", FAKE_WRK, output])
-
-    stats, sent = wrk.wrk_once(
-        "http://127.0.0.1:1", tmp_path / "unused.lua", 4, 0.1, 5.0, None, refuse_overrun=False
-    )
-
-    assert stats.duration_s == pytest.approx(0.5, abs=0.01)
-    assert sent == 475
+    monkeypatch.setattr(wrk, "wrk_command", command)
+    return scripts
 
 
 def one_window_without_warm_up(mix: RequestMix) -> LoadStats:
@@ -295,23 +286,35 @@ def one_window_without_warm_up(mix: RequestMix) -> LoadStats:
     )
 
 
-def test_a_refused_window_is_measured_again_on_the_paths_after_it(
+def test_a_wrk_run_that_outlasts_its_window_is_refused_not_turned_into_a_rate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_wrk(monkeypatch, OVERRAN)
+
+    with pytest.raises(wrk.WrkOverrun, match="wrk ran 0.50 s for a window of 0.1 s"):
+        wrk.wrk_once("http://127.0.0.1:1", tmp_path / "unused.lua", 4, 0.1, 5.0, None)
+
+
+def test_a_warm_up_that_outlasts_its_window_is_kept_as_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm-up publishes no rate: a long one costs time, and is recorded as it ran."""
+    fake_wrk(monkeypatch, OVERRAN)
+
+    stats, sent = wrk.wrk_once(
+        "http://127.0.0.1:1", tmp_path / "unused.lua", 4, 0.1, 5.0, None, refuse_overrun=False
+    )
+
+    assert stats.duration_s == pytest.approx(0.5, abs=0.01)
+    assert sent == 475
+
+
+def test_a_refused_window_is_measured_again_on_the_paths_after_it(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The first measured run overruns its 0.1 s window, the second does not: the rate is the
     second run's, and it starts on the path after the 475 the first one sent."""
-    overran = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]
-    on_time = overran.replace("500.31ms", "100.31ms").replace(
-        '"duration_us":500307', '"duration_us":100307'
-    )
-    outputs = iter([overran, on_time])
-    scripts: list[str] = []
-
-    def command(base_url: str, script: Path, *args: object) -> list[str]:
-        scripts.append(script.read_text())
-        return [sys.executable, "-c", FAKE_WRK, next(outputs)]
-
-    monkeypatch.setattr(wrk, "wrk_command", command)
+    scripts = fake_wrk(monkeypatch, OVERRAN, ON_TIME)
     mix = RequestMix.get([f"/todos/{n}" for n in range(1, 11)])
 
     stats = one_window_without_warm_up(mix)
@@ -321,15 +324,12 @@ def test_a_refused_window_is_measured_again_on_the_paths_after_it(
     assert [wrk.lua_script(mix, start=start) for start in (0, 475)] == scripts
 
 
-def test_a_window_that_overruns_every_time_stops_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    output = WRK_SAMPLE_OUTPUT.split("\n", 1)[1]
-    monkeypatch.setattr(wrk, "wrk_command", lambda *args: [sys.executable, "-c", FAKE_WRK, output])
-    mix = RequestMix.get(["/todos/1"])
+def test_a_window_that_overruns_every_time_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripts = fake_wrk(monkeypatch, OVERRAN)
 
     with pytest.raises(wrk.WrkOverrun):
-        one_window_without_warm_up(mix)
+        one_window_without_warm_up(RequestMix.get(["/todos/1"]))
+    assert len(scripts) == wrk.WRK_ATTEMPTS
 
 
 @pytest.mark.slow
