@@ -145,12 +145,12 @@ def _tags_named(session: Session, names: list[str]) -> list[Tag]:
     """
     if not names:
         return []
-    session.execute(_insert_missing_tags(session), [{"name": name} for name in sorted(names)])
+    session.execute(insert_missing_tags(session), [{"name": name} for name in sorted(names)])
     found = select(Tag).where(Tag.name.in_(names)).with_for_update(read=True)
     return list(session.scalars(found))
 
 
-def _insert_missing_tags(session: Session) -> Insert:
+def insert_missing_tags(session: Session) -> Insert:
     """An ORM INSERT of tags that skips the names already there, in the dialect's words."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

@@ -28,9 +28,17 @@ WORKER_ENV = "TODO_WORKER_SPEC"
 ``worker_app``): they are spawned fresh, so they get it from the environment."""
 
 
-def parser(prog: str, settings: Settings) -> argparse.ArgumentParser:
+def parser(prog: str, settings: Settings, *, with_async: bool = False) -> argparse.ArgumentParser:
     """The app's flags; defaults come from ``TODO_*`` environment variables."""
     cli = argparse.ArgumentParser(prog=prog, description="Serve the todo API with uvicorn.")
+    if with_async:
+        cli.add_argument(
+            "--async",
+            dest="use_async",
+            action="store_true",
+            help="serve the asyncio flavour (async endpoints; aiosqlite, asyncpg or aiomysql "
+            "chosen from --database-url)",
+        )
     cli.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     cli.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
     cli.add_argument(
@@ -108,8 +116,17 @@ def worker_app() -> FastAPI:
     return create_app(spec["database_url"], migrate=False, settings=Settings())
 
 
-def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) -> int:
+def run(
+    create_app: AppFactory,
+    prog: str,
+    argv: Sequence[str] | None = None,
+    *,
+    async_app: str | None = None,
+) -> int:
     """Parse the flags, check what serving needs, build the app and serve it until interrupted.
+
+    ``async_app``, the import string of the asyncio flavour's ``create_app``, adds ``--async``,
+    which serves it instead (imported only then).
 
     The port is bound and the database prepared (``todo_contract.startup``) before uvicorn
     starts, so a failure is one line naming the cause and the fix, and exit status 1.
@@ -118,8 +135,10 @@ def run(create_app: AppFactory, prog: str, argv: Sequence[str] | None = None) ->
         settings = Settings()
     except ValidationError as exc:
         return refuse(settings_problem(exc))
-    args = parser(prog, settings).parse_args(argv)
+    args = parser(prog, settings, with_async=async_app is not None).parse_args(argv)
     configure_logging(args.log_level)
+    if getattr(args, "use_async", False):
+        create_app = import_from_string(async_app)
     try:
         parse_url(args.database_url)  # a URL that cannot work is named before anything binds
         factory = factory_path(create_app) if args.workers > 1 else ""

@@ -256,8 +256,19 @@ def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> Database:
     autocommit mode (each request's one SELECT is its own consistent snapshot in WAL); the
     guard runs at pool checkout, a pool event, which costs one ``stat`` per request.
     """
-    guard = SqliteFileGuard(path)
     writes = engine.execution_options(**{WRITE_OPTION: True})
+    guard = guard_sqlite_file(engine, path, settings)
+    write_immediately(writes, guard)
+    return Database(engine, writes, guard)
+
+
+def guard_sqlite_file(engine: Engine, path: Path, settings: Settings) -> SqliteFileGuard:
+    """Set the pragmas on every new connection and check the file at connect and checkout.
+
+    ``engine`` is a sync ``Engine``, or an ``AsyncEngine``'s ``sync_engine``: the asyncio
+    flavour of each app (aiosqlite) gets the same connections, with the same checks.
+    """
+    guard = SqliteFileGuard(path)
 
     @event.listens_for(engine, "do_connect")
     def _refuse_lost_file(*_: Any) -> None:
@@ -265,7 +276,7 @@ def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> Database:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # No implicit transactions from pysqlite: reads autocommit, writes BEGIN IMMEDIATE.
+        # No implicit transactions from the driver: reads autocommit, writes BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -281,13 +292,19 @@ def _tune_sqlite(engine: Engine, path: Path, settings: Settings) -> Database:
     def _check_on_checkout(*_: Any) -> None:
         guard.check()
 
+    return guard
+
+
+def write_immediately(writes: Engine, guard: SqliteFileGuard) -> None:
+    """Begin every transaction on ``writes`` with ``BEGIN IMMEDIATE``, checking the file at its
+    start and before its commit. The statement goes straight to the driver's connection (the
+    DBAPI one, or aiosqlite's adapter of it), so no statement event counts it."""
+
     @event.listens_for(writes, "begin")
     def _begin_immediate(connection: Any) -> None:
         guard.check()
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
     @event.listens_for(writes, "commit")
     def _check_before_commit(_connection: Any) -> None:
         guard.check()
-
-    return Database(engine, writes, guard)

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 
 from todo_contract.clock import format_timestamp
+from todo_contract.event_loop import on_the_event_loop
 from todo_contract.schemas import TodoRead
 
 ETAG_HEADER = "ETag"
@@ -90,6 +91,8 @@ def if_match(
 
 
 IfMatchDep = Annotated[IfMatch | None, Depends(if_match)]
+AsyncIfMatchDep = Annotated[IfMatch | None, Depends(on_the_event_loop(if_match))]
+"""``IfMatchDep`` for the async apps (``todo_contract.event_loop``)."""
 
 ETAG_RESPONSE_HEADER: dict[str, Any] = {
     ETAG_HEADER: {

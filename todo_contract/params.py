@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Query
 from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
+from todo_contract.event_loop import on_the_event_loop
 from todo_contract.schemas import Tag
 
 MAX_ID = 2**63 - 1
@@ -122,3 +123,8 @@ def tag_page(
 
 
 TagPageDep = Annotated[TagPage, Depends(tag_page)]
+
+AsyncTodoFilterDep = Annotated[TodoFilter, Depends(on_the_event_loop(todo_filter))]
+"""``TodoFilterDep`` for the async apps (``todo_contract.event_loop``)."""
+AsyncTagPageDep = Annotated[TagPage, Depends(on_the_event_loop(tag_page))]
+"""``TagPageDep`` for the async apps."""

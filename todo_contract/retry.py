@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
@@ -22,7 +22,7 @@ MAX_ATTEMPTS = 3
 
 # SQLSTATE serialization_failure and deadlock_detected (PostgreSQL, via psycopg)
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
-# ER_LOCK_DEADLOCK (MariaDB/MySQL, via PyMySQL)
+# ER_LOCK_DEADLOCK (MariaDB/MySQL, via PyMySQL or aiomysql; asyncpg's errors carry sqlstate too)
 RETRYABLE_MYSQL_ERRORS = frozenset({1213})
 
 
@@ -32,7 +32,14 @@ class Rollbackable(Protocol):
     def rollback(self) -> None: ...
 
 
+class AsyncRollbackable(Protocol):
+    """An AsyncSession or an AsyncConnection."""
+
+    async def rollback(self) -> None: ...
+
+
 UnitT = TypeVar("UnitT", bound=Rollbackable)
+AsyncUnitT = TypeVar("AsyncUnitT", bound=AsyncRollbackable)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -58,16 +65,44 @@ def retry_conflicts(
             try:
                 return write(unit, *args, **kwargs)
             except DBAPIError as exc:
-                if attempt >= MAX_ATTEMPTS or not is_conflict(exc):
+                if not _retrying(write, exc, attempt):
                     raise
                 unit.rollback()
-                logger.warning(
-                    "%s: transaction aborted by a conflict (%s), retrying (attempt %d of %d)",
-                    write.__name__,
-                    type(exc.orig).__name__,
-                    attempt + 1,
-                    MAX_ATTEMPTS,
-                )
                 attempt += 1
 
     return retrying
+
+
+def retry_conflicts_async(
+    write: Callable[Concatenate[AsyncUnitT, P], Awaitable[R]],
+) -> Callable[Concatenate[AsyncUnitT, P], Coroutine[Any, Any, R]]:
+    """``retry_conflicts`` for the asyncio flavour: an AsyncSession or AsyncConnection."""
+
+    @functools.wraps(write)
+    async def retrying(unit: AsyncUnitT, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        attempt = 1
+        while True:
+            try:
+                return await write(unit, *args, **kwargs)
+            except DBAPIError as exc:
+                if not _retrying(write, exc, attempt):
+                    raise
+                await unit.rollback()
+                attempt += 1
+
+    return retrying
+
+
+def _retrying(write: Callable[..., object], exc: DBAPIError, attempt: int) -> bool:
+    """Whether attempt ``attempt`` of ``write``, which raised ``exc``, is followed by another
+    (and then say so in the log)."""
+    if attempt >= MAX_ATTEMPTS or not is_conflict(exc):
+        return False
+    logger.warning(
+        "%s: transaction aborted by a conflict (%s), retrying (attempt %d of %d)",
+        getattr(write, "__name__", "write"),
+        type(exc.orig).__name__,
+        attempt + 1,
+        MAX_ATTEMPTS,
+    )
+    return True

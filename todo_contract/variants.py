@@ -1,7 +1,7 @@
 """The registry of variants: every app that serves the contract, declared once.
 
 A variant is one way of writing the same API: its family (the ORM or hand-written SQL), its
-style (sync; asyncio comes next), the package that holds its ``main.create_app``, ``db.py``
+style (sync or asyncio), the package that holds its ``main.create_app``, ``db.py``
 and ``repository.py``, the command that serves it, its chart colour and the variant its
 ratios are taken against. The contract suite parametrizes every app test over
 ``variants()``; the benchmark builds its data-layer rungs, in-process apps, servers, profiles,
@@ -124,5 +124,31 @@ register(
         colour="tab:orange",
         baseline="core",
         description="the SQLAlchemy ORM: select() and a Session per request",
+    )
+)
+register(
+    Variant(
+        name="core-async",
+        family="sql",
+        style="async",
+        package="core_app.aio",
+        serve=("core_app", "--async"),
+        colour="tab:cyan",
+        baseline="core",
+        description="the Core app on asyncio: the same text() SQL on an AsyncConnection per "
+        "request, async def endpoints",
+    )
+)
+register(
+    Variant(
+        name="orm-async",
+        family="orm",
+        style="async",
+        package="orm_app.aio",
+        serve=("orm_app", "--async"),
+        colour="tab:red",
+        baseline="core-async",
+        description="the ORM app on asyncio: the same select() on an AsyncSession per request, "
+        "async def endpoints",
     )
 )

@@ -1,0 +1,187 @@
+"""The database handle of the asyncio flavour of each app: the same choices on async drivers.
+
+``python -m orm_app --async`` and ``python -m core_app --async`` take the same
+``--database-url`` as the sync apps; the async driver is chosen from it:
+
+- **SQLite: aiosqlite.** Each connection runs in a thread of its own; the pragmas, the file
+  guard and ``BEGIN IMMEDIATE`` writes are those of the sync app (``todo_contract.database``),
+  set on the async engine's ``sync_engine``.
+- **PostgreSQL: asyncpg**, the driver async users choose. ``timeout`` bounds connecting,
+  ``statement_timeout`` is sent as a server setting, and ``command_timeout`` bounds every
+  wait for an answer (a query, a commit, the pool's ping), the role the read timeout plays
+  for psycopg in the sync app.
+- **MariaDB: aiomysql**, PyMySQL's protocol code on asyncio: the same wire protocol, error
+  numbers and conversions as the sync app's driver, so the async/sync ratio on MariaDB
+  measures asyncio, not another driver's protocol code (asyncmy, the other choice, is
+  PyMySQL rewritten in Cython). aiomysql has no read timeout of its own; ``BoundedAiomysql``
+  adds one.
+
+Migrations stay synchronous: the lifespan runs Alembic with the sync driver in a worker thread
+before serving (``todo_contract.app.async_database_lifespan``), so Alembic, the tutorial's
+adoption and the drift check are exactly the sync apps' code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from todo_contract.database import (
+    WRITE_OPTION,
+    SqliteFileGuard,
+    guard_sqlite_file,
+    normalize_url,
+    write_immediately,
+)
+from todo_contract.errors import DatabaseUnavailable
+from todo_contract.settings import Settings
+
+ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}
+"""The driver the asyncio flavour uses for each backend of ``normalize_url``."""
+
+
+def async_url(database_url: str, *, driver: str | None = None) -> URL:
+    """``database_url`` as the sync apps read it, on the backend's async driver (or
+    ``driver``: the benchmark's psycopg-async rung)."""
+    url = normalize_url(database_url)
+    backend = url.get_backend_name()
+    return url.set(drivername=f"{backend}+{driver or ASYNC_DRIVERS[backend]}")
+
+
+def _timeouts_drop_the_connection(engine: AsyncEngine, read_timeout: float) -> None:
+    """asyncpg ends a wait past ``command_timeout`` with a bare ``TimeoutError``, which
+    SQLAlchemy does not translate: here it invalidates the connection (its state is unknown)
+    and becomes ``DatabaseUnavailable``, the 503 of a server that does not answer. A timeout in
+    the pool's ping comes out of the pool as ``TimeoutError`` itself, after the pool has
+    discarded the connection; the async apps answer it with the same 503
+    (``todo_contract.errors``)."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _lost(context: ExceptionContext) -> BaseException | None:
+        if not isinstance(context.original_exception, TimeoutError):
+            return None
+        context.is_disconnect = True
+        return DatabaseUnavailable(
+            f"the server did not answer within {read_timeout:g} s; connection closed"
+        )
+
+
+@dataclass(frozen=True)
+class AsyncDatabase:
+    """An async app's database: the engine, its write view (same pool) and, for SQLite, the
+    guard; ``todo_contract.database.Database`` on asyncio."""
+
+    engine: AsyncEngine
+    writes: AsyncEngine
+    guard: SqliteFileGuard | None = None
+
+    def engine_for(self, *, write: bool) -> AsyncEngine:
+        """The engine a unit of work uses: ``writes`` when it will write, else ``engine``."""
+        return self.writes if write else self.engine
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def open_async_database(
+    database_url: str, settings: Settings | None = None, *, driver: str | None = None
+) -> AsyncDatabase:
+    """The handle an async app serves from: the sync app's pool settings, async drivers."""
+    settings = settings or Settings()
+    url = async_url(database_url, driver=driver)
+    pool: dict[str, Any] = {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.pool_max_overflow,
+        "pool_timeout": settings.pool_timeout,
+    }
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        engine = create_async_engine(
+            url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}, **pool
+        )
+        writes = engine.execution_options(**{WRITE_OPTION: True})
+        guard = guard_sqlite_file(engine.sync_engine, Path(url.database or ""), settings)
+        write_immediately(writes.sync_engine, guard)
+        return AsyncDatabase(engine, writes, guard)
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800, **pool}
+    if url.get_driver_name() == "asyncpg":
+        url, options["connect_args"] = _asyncpg_arguments(url, settings)
+    elif url.get_driver_name() == "aiomysql":
+        options["async_creator"] = _bounded_aiomysql(url, settings)
+    else:  # psycopg's async mode, a benchmark rung: the sync app's connect arguments
+        from todo_contract.database import driver_connect_args
+
+        options["connect_args"] = driver_connect_args(backend, settings)
+    engine = create_async_engine(url, **options)
+    if url.get_driver_name() == "asyncpg":
+        _timeouts_drop_the_connection(engine, settings.database_read_timeout)
+    return AsyncDatabase(engine, engine.execution_options(**{WRITE_OPTION: True}))
+
+
+def _asyncpg_arguments(url: URL, settings: Settings) -> tuple[URL, dict[str, Any]]:
+    """asyncpg's connect arguments bounding every wait, and the URL without what asyncpg
+    would refuse: libpq's ``options`` (``-c name=value`` server settings) become asyncpg's
+    ``server_settings``, kept beside the statement timeout."""
+    server_settings = {"statement_timeout": str(round(settings.database_statement_timeout * 1000))}
+    given = url.query.get("options")
+    if given:
+        text = given if isinstance(given, str) else " ".join(given)
+        words = text.replace("-c ", "-c").split()
+        for word in words:
+            name, _, value = word.removeprefix("-c").partition("=")
+            server_settings.setdefault(name.replace("-", "_"), value)
+        url = url.difference_update_query(["options"])
+    return url, {
+        "timeout": settings.database_connect_timeout,
+        "command_timeout": settings.database_read_timeout,
+        "server_settings": server_settings,
+    }
+
+
+def _bounded_aiomysql(url: URL, settings: Settings) -> Callable[[], Awaitable[Any]]:
+    """A connect function for aiomysql whose connections never wait longer than the read
+    timeout for the server.
+
+    aiomysql, unlike PyMySQL, has no read timeout: a frozen server would hold a request for as
+    long as TCP keeps the connection. ``BoundedAiomysql`` reads every packet, the server's
+    greeting included, under ``asyncio.timeout``; when it expires the connection is closed
+    (its state is unknown) and the error is PyMySQL's "lost connection" (2013), which
+    SQLAlchemy takes for a disconnect: the connection is invalidated and the request gets the
+    usual 503. The URL's arguments are those SQLAlchemy's aiomysql dialect would pass.
+    """
+    import aiomysql
+    import pymysql
+    from pymysql.constants import CR
+    from sqlalchemy.dialects.mysql.aiomysql import dialect
+
+    read_timeout = settings.database_read_timeout
+    _, arguments = dialect().create_connect_args(url)
+    arguments["connect_timeout"] = settings.database_connect_timeout
+
+    class BoundedAiomysql(aiomysql.Connection):  # type: ignore[misc]
+        async def _read_bytes(self, num_bytes: int) -> bytes:
+            try:
+                async with asyncio.timeout(read_timeout):
+                    data: bytes = await super()._read_bytes(num_bytes)
+                    return data
+            except TimeoutError:
+                self.close()
+                raise pymysql.err.OperationalError(
+                    CR.CR_SERVER_LOST,
+                    f"the server did not answer within {read_timeout:g} s; connection closed",
+                ) from None
+
+    async def connect() -> Any:
+        connection = BoundedAiomysql(**arguments)
+        await connection._connect()  # what aiomysql.connect() does with its own class
+        return connection
+
+    return connect
