@@ -78,9 +78,14 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
 def takes_the_long_run(app_kind: str, backend: str) -> bool:
     """Whether ``app_kind`` runs a soak's or load test's long version on ``backend``.
 
-    One variant per backend does, taking turns through the registry: every backend and, with
-    up to three variants, every variant gets one long run, and each added variant adds short
-    runs to the suite, not long ones.
+    Variants and backends are paired off in turn through the registry, as many pairs as the
+    larger of the two counts: every backend and every variant gets at least one long run
+    (with four variants and three backends, the fourth variant's is on the first backend
+    again), and the other pairs run the short version, so an added variant adds one long run
+    at most.
     """
     names = [variant.name for variant in variants()]
-    return names[BACKENDS.index(backend) % len(names)] == app_kind
+    pairs = max(len(names), len(BACKENDS))
+    return (app_kind, backend) in {
+        (names[turn % len(names)], BACKENDS[turn % len(BACKENDS)]) for turn in range(pairs)
+    }

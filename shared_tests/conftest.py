@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from shared_tests.app_database import pool_of
 from shared_tests.served_apps import ServedApps, refuse_mixed_clients
 from shared_tests.templates import Templates, empty_database
 from todo_contract.variants import variant
@@ -70,7 +71,7 @@ def app(create_app: AppFactory, database_url: str) -> FastAPI:
 
 def assert_no_checked_out_connections(app: FastAPI) -> None:
     """Every Session/Connection a request took must be back in the pool."""
-    checked_out = app.state.database.engine.pool.checkedout()
+    checked_out = pool_of(app).checkedout()
     assert checked_out == 0, f"{checked_out} connection(s) still checked out: a request leaked"
 
 

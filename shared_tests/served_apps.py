@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
+from shared_tests.app_database import in_write_transaction
 from shared_tests.templates import Templates
 from todo_contract.table import metadata
 from todo_contract.variants import variant
@@ -74,10 +75,12 @@ class ServedApp:
         Through the app's own write view, as a request that writes would: no second engine
         to keep beside the app's."""
         tables = [table.name for table in reversed(metadata.sorted_tables)]
-        writes = self.app.state.database.writes
-        with writes.begin() as connection:
-            for statement in emptying_statements(writes.dialect.name, tables):
+
+        def empty_tables(connection: Connection) -> None:
+            for statement in emptying_statements(connection.dialect.name, tables):
                 connection.execute(text(statement))
+
+        in_write_transaction(self.client, empty_tables)
 
 
 class ServedApps:

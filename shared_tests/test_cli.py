@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from shared_tests.backends import fresh_engine
 from shared_tests.live_server import live_server, run_to_exit
+from todo_contract.variants import variant
 
 pytestmark = pytest.mark.slow  # a real server process per test
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow  # a real server process per test
 def test_help_lists_every_flag_of_the_contract(app_kind: str, tmp_path: Path) -> None:
     result = run_to_exit(app_kind, ["--help"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for flag in ("--host", "--port", "--database-url", "--no-migrate"):
+    for flag in ("--host", "--port", "--database-url", "--no-migrate", "--async"):
         assert flag in result.stdout
 
 
@@ -53,7 +54,11 @@ def test_the_database_url_can_come_from_the_environment(
 def test_the_server_serves_the_backend_named_by_database_url(
     app_kind: str, database_url: str, tmp_path: Path
 ) -> None:
+    """…with the variant's flavour: ``--async`` (in the variant's command) serves the asyncio
+    one, whose title says so."""
     with live_server(app_kind, ["--database-url", database_url], cwd=tmp_path) as server:
+        document = httpx.get(f"{server.base_url}/openapi.json").json()
+        assert document["info"]["title"] == variant(app_kind).module("main").TITLE, "--async"
         assert httpx.get(f"{server.base_url}/todos").json() == []
         created = httpx.post(f"{server.base_url}/todos", json={"title": "served"})
         assert created.status_code == 201

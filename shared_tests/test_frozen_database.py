@@ -15,6 +15,7 @@ value is refused.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,11 +26,13 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import make_url, text
 
+from shared_tests.app_database import hold_connection
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from shared_tests.helpers import create_todo
 from shared_tests.private_servers import PrivateServer, database_with_login
 from shared_tests.test_server_restarts import assert_short_and_clean
 from todo_contract import cli
+from todo_contract.async_database import asyncpg_connect_args, open_async_database
 from todo_contract.database import driver_connect_args, open_database
 from todo_contract.settings import Settings
 
@@ -78,8 +81,7 @@ def test_a_frozen_server_answers_every_request_with_a_503_in_time_and_loses_noth
         app = create_app(url, settings=SMALL)
         with TestClient(app) as client:
             kept = create_todo(client, title="written before the freeze", priority=1)
-            engine = app.state.database.engine
-            held = [engine.connect() for _ in range(POOLED)]
+            held = [hold_connection(client) for _ in range(POOLED)]
             for connection in held:
                 connection.execute(text("SELECT 1"))
                 connection.close()
@@ -225,6 +227,58 @@ def test_options_in_the_database_url_are_kept_beside_the_statement_timeout(
             assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "1s"
     finally:
         database.dispose()
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_the_timeout_settings_reach_the_async_drivers_connection(
+    backend: str, database_url: str
+) -> None:
+    """asyncpg: the connect timeout, ``command_timeout`` as the read timeout, the statement
+    timeout as a server setting; aiomysql: the connect timeout, and a read timeout of the
+    app's own (``todo_contract.async_database``)."""
+
+    async def check() -> None:
+        database = open_async_database(database_url, SMALL)
+        try:
+            async with database.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                driver: Any = raw.driver_connection
+                if backend == "postgresql":
+                    shown = (await connection.execute(text("SHOW statement_timeout"))).scalar()
+                    assert shown == "1s"
+                    assert driver._config.command_timeout == 2.0
+                    _, arguments = asyncpg_connect_args(make_url(database_url), SMALL)
+                    assert arguments["timeout"] == 2  # connecting: not kept on the connection
+                else:
+                    assert driver.connect_timeout == 2
+                    assert type(driver).__name__ == "BoundedAiomysql"
+                    assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+        finally:
+            await database.dispose()
+
+    asyncio.run(check())
+
+
+@pytest.mark.backends("postgresql")
+def test_libpq_parameters_in_the_url_mean_the_same_to_asyncpg(database_url: str) -> None:
+    """``options`` and ``application_name``, which asyncpg takes as server settings: a URL
+    written for the sync app serves the async one unchanged."""
+    url = make_url(database_url).update_query_dict(
+        {"options": "-c search_path=elsewhere -c work_mem=8MB", "application_name": "todo-x"}
+    )
+
+    async def shown() -> list[str]:
+        database = open_async_database(url.render_as_string(hide_password=False), SMALL)
+        try:
+            async with database.engine.connect() as connection:
+                names = ("search_path", "work_mem", "application_name", "statement_timeout")
+                return [
+                    (await connection.execute(text(f"SHOW {name}"))).scalar_one() for name in names
+                ]
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(shown()) == ["elsewhere", "8MB", "todo-x", "1s"]
 
 
 def test_the_defaults_bound_a_frozen_server_within_seconds_and_spare_a_healthy_one() -> None:

@@ -15,32 +15,50 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg.exceptions
 import psycopg.errors
 import pymysql.err
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 
+from shared_tests.app_database import engine_of
 from shared_tests.conftest import assert_no_checked_out_connections
 from todo_contract.retry import MAX_ATTEMPTS
 
 pytestmark = pytest.mark.backends("postgresql", "mariadb")
 
+
+def from_asyncpg(error: Exception) -> Exception:
+    """asyncpg's error as SQLAlchemy's asyncpg dialect raises it (its DBAPI ``Error``, carrying
+    the SQLSTATE), which is what the async apps' retry sees."""
+    adapted: Exception = AsyncAdapt_asyncpg_dbapi.Error(error.args[0], error)  # type: ignore[no-untyped-call]
+    return adapted
+
+
+MARIADB_DEADLOCK = "Deadlock found when trying to get lock; try restarting transaction"
 CONFLICTS: dict[str, list[Callable[[], Exception]]] = {
-    "postgresql": [
+    "psycopg": [
         lambda: psycopg.errors.DeadlockDetected("deadlock detected"),
         lambda: psycopg.errors.SerializationFailure("could not serialize access"),
     ],
-    "mariadb": [
-        lambda: pymysql.err.OperationalError(
-            1213, "Deadlock found when trying to get lock; try restarting transaction"
-        )
+    "asyncpg": [
+        lambda: from_asyncpg(asyncpg.exceptions.DeadlockDetectedError("deadlock detected")),
+        lambda: from_asyncpg(asyncpg.exceptions.SerializationError("could not serialize access")),
     ],
+    "pymysql": [lambda: pymysql.err.OperationalError(1213, MARIADB_DEADLOCK)],
+    "aiomysql": [lambda: pymysql.err.OperationalError(1213, MARIADB_DEADLOCK)],
 }
+"""Per driver (aiomysql raises PyMySQL's errors)."""
 OTHER_FAILURE: dict[str, Callable[[], Exception]] = {
-    "postgresql": lambda: psycopg.errors.QueryCanceled("canceling statement due to timeout"),
-    "mariadb": lambda: pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"),
+    "psycopg": lambda: psycopg.errors.QueryCanceled("canceling statement due to timeout"),
+    "asyncpg": lambda: from_asyncpg(
+        asyncpg.exceptions.QueryCanceledError("canceling statement due to timeout")
+    ),
+    "pymysql": lambda: pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"),
+    "aiomysql": lambda: pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"),
 }
 
 
@@ -68,7 +86,7 @@ class FailingWrites:
 def failing_writes(app: FastAPI) -> Iterator[tuple[TestClient, FailingWrites]]:
     faults = FailingWrites()
     with TestClient(app) as client:
-        engine = app.state.database.engine
+        engine = engine_of(app)
         event.listen(engine, "before_cursor_execute", faults.before_cursor_execute)
         try:
             yield client, faults
@@ -92,16 +110,17 @@ def test_a_write_that_loses_a_conflict_is_retried_and_succeeds_once(
     app: FastAPI, backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with failing_writes(app) as (client, faults):
-        for conflict in CONFLICTS[backend]:
+        driver = engine_of(app).dialect.driver
+        for conflict in CONFLICTS[driver]:
             for method, path, body, success in requests_for(client):
                 faults.arm(MAX_ATTEMPTS - 1, conflict)
                 response = client.request(method, path, json=body)
                 assert response.status_code == success, (method, response.text)
                 assert faults.raised == MAX_ATTEMPTS - 1
         retries = [record for record in caplog.records if "retrying" in record.getMessage()]
-        assert len(retries) == 4 * len(CONFLICTS[backend]) * (MAX_ATTEMPTS - 1)
+        assert len(retries) == 4 * len(CONFLICTS[driver]) * (MAX_ATTEMPTS - 1)
         titles = sorted(todo["title"] for todo in client.get("/todos").json())
-        assert titles == ["new"] * len(CONFLICTS[backend]), "each POST was stored exactly once"
+        assert titles == ["new"] * len(CONFLICTS[driver]), "each POST was stored exactly once"
 
 
 def test_a_conflict_that_persists_ends_in_503_after_a_bounded_number_of_attempts(
@@ -109,8 +128,9 @@ def test_a_conflict_that_persists_ends_in_503_after_a_bounded_number_of_attempts
 ) -> None:
     caplog.set_level(logging.WARNING)
     with failing_writes(app) as (client, faults):
+        driver = engine_of(app).dialect.driver
         for method, path, body, _ in requests_for(client):
-            faults.arm(1000, CONFLICTS[backend][0])
+            faults.arm(1000, CONFLICTS[driver][0])
             response = client.request(method, path, json=body)
             assert response.status_code == 503, (method, response.text)
             assert response.json() == {"detail": "Database unavailable"}
@@ -121,8 +141,9 @@ def test_a_conflict_that_persists_ends_in_503_after_a_bounded_number_of_attempts
 
 def test_other_database_errors_are_not_retried(app: FastAPI, backend: str) -> None:
     with failing_writes(app) as (client, faults):
+        driver = engine_of(app).dialect.driver
         for method, path, body, _ in requests_for(client):
-            faults.arm(1000, OTHER_FAILURE[backend])
+            faults.arm(1000, OTHER_FAILURE[driver])
             response = client.request(method, path, json=body)
             assert response.status_code == 503, (method, response.text)
             assert faults.raised == 1

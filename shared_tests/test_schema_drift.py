@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Column, DateTime, MetaData, text
 
+from shared_tests.app_database import hold_connection
 from shared_tests.backends import fresh_handle
 from shared_tests.conftest import AppFactory
 from shared_tests.live_server import run_to_exit
@@ -91,7 +92,7 @@ def test_a_pool_timeout_has_its_own_503_distinct_from_a_database_failure(
     settings = Settings(pool_size=1, pool_timeout=0.2)
     app = create_app(database_url, settings=settings)
     with TestClient(app) as client:
-        held = app.state.database.engine.connect()  # never returned, as a leak keeps it
+        held = hold_connection(client)  # never returned, as a leak keeps it
         try:
             response = client.get("/todos")
             health = client.get("/health")

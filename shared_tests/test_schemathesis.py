@@ -21,6 +21,7 @@ from schemathesis.generation.stateful.state_machine import APIStateMachine
 from sqlalchemy import delete
 from starlette.testclient import TestClient
 
+from shared_tests.app_database import in_write_transaction
 from shared_tests.fuzzing import fixed_settings, load_schema
 from todo_contract.table import todos
 
@@ -104,8 +105,7 @@ def test_sequences_following_the_documents_links_conform_to_it(
     def setup(_machine: APIStateMachine) -> None:
         # Every scenario starts from an empty table, so that a scenario replayed by Hypothesis
         # sees the same responses (and so draws the same data) as when it first ran.
-        with app.state.database.writes.begin() as connection:
-            connection.execute(delete(todos))
+        in_write_transaction(app_client, lambda connection: connection.execute(delete(todos)))
 
     def get_call_kwargs(_machine: APIStateMachine, case: Case[Any]) -> dict[str, Any]:
         calls.append(case.operation.label)

@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from shared_tests.app_database import hold_connection, pool_of
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from shared_tests.helpers import create_todo
 from shared_tests.private_servers import PrivateServer, database_with_login
@@ -116,12 +117,11 @@ def test_a_quick_restart_between_two_requests_is_invisible_to_them(
     and the rest of the pool renewed, so no request after the restart sees an error."""
     app = create_app(login[0])
     with TestClient(app) as client:
-        engine = app.state.database.engine
-        held = [engine.connect() for _ in range(POOLED)]
+        held = [hold_connection(client) for _ in range(POOLED)]
         for connection in held:
             connection.execute(text("SELECT 1"))
             connection.close()
-        assert engine.pool.checkedin() == POOLED
+        assert pool_of(app).checkedin() == POOLED
 
         before = create_todo(client, title="before the restart")
         private_server.restart()

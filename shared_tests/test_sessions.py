@@ -7,15 +7,19 @@ after every test in the suite; these tests push the pool to its limit on purpose
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared_tests.app_database import HeldConnection
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from todo_contract.settings import Settings
+from todo_contract.variants import variant
 
 ONE_CONNECTION = Settings(pool_size=1, pool_max_overflow=0, pool_timeout=2)
 
@@ -44,26 +48,33 @@ def test_a_one_connection_pool_serves_many_requests_including_every_error_path(
 
 
 def test_the_leak_check_catches_a_dependency_without_finally(
-    create_app: AppFactory, database_url: str
+    app_kind: str, create_app: AppFactory, database_url: str
 ) -> None:
     """The check used after every test must itself fail when a request leaks."""
     app = create_app(database_url)
-    held: list[Connection] = []  # whatever still references the unclosed connection
+    held: list[Connection | AsyncConnection] = []  # what still references the unclosed one
 
     def leaky_connection() -> Iterator[Connection]:
         connection = app.state.database.engine.connect()
         held.append(connection)
         yield connection  # no try/finally, no close(): the connection never returns
 
+    async def leaky_async_connection() -> AsyncIterator[AsyncConnection]:
+        connection = await app.state.database.engine.connect()
+        held.append(connection)
+        yield connection  # the same mistake in the asyncio flavour
+
+    leaky = leaky_connection if variant(app_kind).style == "sync" else leaky_async_connection
+
     @app.get("/leak")
-    def leak(connection: Connection = Depends(leaky_connection)) -> dict[str, str]:  # noqa: B008
+    def leak(connection: Any = Depends(leaky)) -> dict[str, str]:  # noqa: B008
         return {"leaked": str(id(connection))}
 
     with TestClient(app) as client:
         assert client.get("/leak").status_code == 200
         with pytest.raises(AssertionError, match="1 connection"):
             assert_no_checked_out_connections(app)
-        held.pop().close()
+        HeldConnection(client, held.pop()).close()
         assert_no_checked_out_connections(app)
 
 

@@ -34,6 +34,7 @@ from hypothesis.stateful import (
 from sqlalchemy import delete
 from starlette.testclient import TestClient
 
+from shared_tests.app_database import in_write_transaction
 from shared_tests.conftest import assert_no_checked_out_connections
 from shared_tests.contract_model import (
     ANY,
@@ -201,9 +202,8 @@ class ContractMachine(RuleBasedStateMachine):
         self.etags = {kind: AppETags() for kind in self.clients}
         self.ever_seen: list[int] = []
         # A fresh scenario starts from an empty table (ids keep growing across scenarios).
-        for app in self.apps.values():
-            with app.state.database.writes.begin() as connection:
-                connection.execute(delete(todos))
+        for client in self.clients.values():
+            in_write_transaction(client, lambda connection: connection.execute(delete(todos)))
 
     def send(self, call: Call) -> None:
         """Send ``call`` to both apps and the model; assert that all three agree."""

@@ -17,26 +17,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.orm import lazyload
 
 import orm_app.repository
 from orm_app.models import Todo
+from shared_tests.app_database import engine_of, in_write_transaction
+from shared_tests.templates import Templates
 from todo_contract.clock import utc_now
 from todo_contract.table import tags, todo_tags, todos
-from todo_contract.variants import variant
+from todo_contract.variants import variant, variants
 
 PAGES = (1, 20, 100)
 TODOS = max(PAGES)
 MANY_TAGS = 20
 
 
-def seed(app: FastAPI) -> None:
+def seed(client: TestClient) -> None:
     """``TODOS`` todos, each tagged ``common``, ``own-NNN`` and one of five groups, written
     directly (fast, and before anything is counted); then todos ``TODOS + 1`` and
     ``TODOS + 2`` with 1 tag and ``TODOS + 3`` with ``MANY_TAGS``. Ids are the database's
@@ -52,7 +55,8 @@ def seed(app: FastAPI) -> None:
     ]
     carried += [(TODOS + 1, "common"), (TODOS + 2, "common")]
     carried += [(TODOS + 3, f"many-{n:02}") for n in range(MANY_TAGS)]
-    with app.state.database.writes.begin() as connection:
+
+    def write(connection: Connection) -> None:
         connection.execute(insert(todos), [{"title": f"todo {n}", **row} for n in range(TODOS + 3)])
         assert connection.scalar(select(func.max(todos.c.id))) == TODOS + 3
         connection.execute(insert(tags), [{"name": name} for name in names])
@@ -60,6 +64,8 @@ def seed(app: FastAPI) -> None:
         connection.execute(
             insert(todo_tags), [{"todo_id": t, "tag_id": tag_id[name]} for t, name in carried]
         )
+
+    in_write_transaction(client, write)
 
 
 class StatementCounter:
@@ -90,7 +96,7 @@ def counting_statements(app: FastAPI, client: TestClient) -> Iterator[StatementC
     """A ``StatementCounter`` listening on the app's engine (its write view shares the
     listener) until the block ends."""
     counter = StatementCounter(client)
-    engine = app.state.database.engine
+    engine = engine_of(app)
     event.listen(engine, "before_cursor_execute", counter.record)
     try:
         yield counter
@@ -119,7 +125,7 @@ def page_counts(counter: StatementCounter, query: str) -> dict[int, int]:
 def test_no_read_sends_more_statements_for_more_todos_or_tags(
     app: FastAPI, app_client: TestClient, subtests: pytest.Subtests
 ) -> None:
-    seed(app)
+    seed(app_client)
     with counting_statements(app, app_client) as counter:
         with subtests.test(endpoint="GET /todos"):
             assert_statements_do_not_grow("GET /todos", page_counts(counter, ""))
@@ -170,7 +176,7 @@ def test_the_check_catches_an_orm_that_loads_each_todos_tags_lazily(
     monkeypatch.setattr(orm_app.repository, "load_tags", lambda: lazyload(Todo.tag_objects))
     app = variant("orm").create_app(database_url)
     with TestClient(app) as client:
-        seed(app)
+        seed(client)
         with counting_statements(app, client) as counter:
             counts = page_counts(counter, "")
             tagged = page_counts(counter, "tag=common&")
@@ -180,3 +186,52 @@ def test_the_check_catches_an_orm_that_loads_each_todos_tags_lazily(
     for what, bad in (("GET /todos", counts), ("GET /todos?tag=", tagged)):
         with pytest.raises(AssertionError, match="the statements grow with the size"):
             assert_statements_do_not_grow(what, bad)
+
+
+TWIN_SCRIPT: list[tuple[str, str, Any]] = [
+    ("GET", f"/todos?limit={TODOS}", None),
+    ("GET", "/todos?tag=common&completed=false&limit=20", None),
+    ("GET", f"/todos/{TODOS + 3}", None),
+    ("GET", "/todos/count", None),
+    ("GET", "/tags?limit=20", None),
+    ("POST", "/todos", {"title": "t", "tags": new_names(MANY_TAGS, "post")}),
+    ("PATCH", f"/todos/{TODOS + 2}", {"tags": new_names(MANY_TAGS, "patch")}),
+    ("PUT", f"/todos/{TODOS + 1}", {"title": "u", "completed": True, "priority": 1}),
+    ("DELETE", f"/todos/{TODOS}", None),
+    ("GET", "/health", None),
+]
+"""Every endpoint once, the writes with 20 tags, on the seeded todos."""
+
+
+def statements_per_request(app_kind: str, database_url: str) -> list[int]:
+    """The statements each request of ``TWIN_SCRIPT`` sends, on a fresh app of ``app_kind``."""
+    app = variant(app_kind).create_app(database_url)
+    with TestClient(app) as client:
+        seed(client)
+        with counting_statements(app, client) as counter:
+            counts = []
+            for method, path, body in TWIN_SCRIPT:
+                counter.statements.clear()
+                response = client.request(method, path, json=body)
+                assert response.status_code < 300, (app_kind, method, path, response.text)
+                counts.append(len(counter.statements))
+    return counts
+
+
+@pytest.mark.parametrize("async_kind", [v.name for v in variants(style="async")])
+def test_each_async_app_sends_the_statements_its_sync_twin_sends(
+    async_kind: str, backend: str, templates: Templates, tmp_path: Path
+) -> None:
+    """Asyncio changes how the app waits for the database, not what it asks: the async
+    flavour of each family sends, request for request, as many statements as the sync one."""
+    family = variant(async_kind).family
+    twin = next(v.name for v in variants(style="sync") if v.family == family)
+    counts = {}
+    for kind in (twin, async_kind):
+        (tmp_path / kind).mkdir()
+        with templates.copy(backend, tmp_path / kind) as url:
+            counts[kind] = statements_per_request(kind, url)
+    paths = [f"{method} {path}" for method, path, _ in TWIN_SCRIPT]
+    assert counts[async_kind] == counts[twin], list(
+        zip(paths, counts[twin], counts[async_kind], strict=True)
+    )

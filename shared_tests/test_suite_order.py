@@ -1,4 +1,5 @@
-"""The order the suite hands its tests to xdist (``shared_tests.plugin``).
+"""The order the suite hands its tests to xdist (``shared_tests.plugin``), and which variant
+takes the long version of a load test on which backend (``shared_tests.backends``).
 
 With ``--dist worksteal`` each of N workers starts on one contiguous Nth of the list; the long
 tests must be spread over those Nths, first in each, or one worker runs them all in a row
@@ -12,7 +13,10 @@ from typing import cast
 
 import pytest
 
+from shared_tests.backends import BACKENDS, takes_the_long_run
 from shared_tests.plugin import slow_first_on_every_worker
+from shared_tests.second_core_app import VARIANT
+from todo_contract.variants import registered, variants
 
 
 @dataclass
@@ -45,3 +49,29 @@ def test_without_xdist_the_slow_tests_come_first_in_their_order() -> None:
     ordered = slow_first_on_every_worker(ITEMS, workers=1)
 
     assert names(ordered) == ["slow1", "slow2", "slow3", "slow4", "q1", "q2", "q3", "q4"]
+
+
+def test_every_variant_and_every_backend_meets_a_long_run_and_no_more_pairs_than_needed() -> None:
+    """Long runs (256 clients, the full leak soak) are paired off in turn: with the four
+    registered variants on three backends, four pairs, one per variant, each backend once
+    at least."""
+    names = [variant.name for variant in variants()]
+    long_runs = [
+        (name, backend)
+        for name in names
+        for backend in BACKENDS
+        if takes_the_long_run(name, backend)
+    ]
+    assert {name for name, _ in long_runs} == set(names)
+    assert {backend for _, backend in long_runs} == set(BACKENDS)
+    assert len(long_runs) == max(len(names), len(BACKENDS))
+
+
+def test_with_a_fifth_variant_it_gets_a_long_run_of_its_own() -> None:
+    with registered(VARIANT):
+        assert sum(takes_the_long_run(VARIANT.name, backend) for backend in BACKENDS) == 1
+        assert sum(
+            takes_the_long_run(variant.name, backend)
+            for variant in variants()
+            for backend in BACKENDS
+        ) == len(variants())

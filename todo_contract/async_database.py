@@ -113,7 +113,7 @@ def open_async_database(
         return AsyncDatabase(engine, writes, guard)
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800, **pool}
     if url.get_driver_name() == "asyncpg":
-        url, options["connect_args"] = _asyncpg_arguments(url, settings)
+        url, options["connect_args"] = asyncpg_connect_args(url, settings)
     elif url.get_driver_name() == "aiomysql":
         options["async_creator"] = _bounded_aiomysql(url, settings)
     else:  # psycopg's async mode, a benchmark rung: the sync app's connect arguments
@@ -126,24 +126,31 @@ def open_async_database(
     return AsyncDatabase(engine, engine.execution_options(**{WRITE_OPTION: True}))
 
 
-def _asyncpg_arguments(url: URL, settings: Settings) -> tuple[URL, dict[str, Any]]:
-    """asyncpg's connect arguments bounding every wait, and the URL without what asyncpg
-    would refuse: libpq's ``options`` (``-c name=value`` server settings) become asyncpg's
-    ``server_settings``, kept beside the statement timeout."""
+def asyncpg_connect_args(url: URL, settings: Settings) -> tuple[URL, dict[str, Any]]:
+    """asyncpg's connect arguments bounding every wait, and the URL without the libpq
+    parameters asyncpg has no argument for: ``options`` (``-c name=value`` server settings) and
+    ``application_name`` become its ``server_settings``, kept beside the statement timeout, so
+    a URL written for the sync app means the same here."""
     server_settings = {"statement_timeout": str(round(settings.database_statement_timeout * 1000))}
-    given = url.query.get("options")
-    if given:
-        text = given if isinstance(given, str) else " ".join(given)
-        words = text.replace("-c ", "-c").split()
-        for word in words:
-            name, _, value = word.removeprefix("-c").partition("=")
-            server_settings.setdefault(name.replace("-", "_"), value)
-        url = url.difference_update_query(["options"])
+    for word in " ".join(_values(url, "options")).replace("-c ", "-c").split():
+        name, _, value = word.removeprefix("-c").partition("=")
+        server_settings.setdefault(name.replace("-", "_"), value)
+    for name in _values(url, "application_name"):
+        server_settings["application_name"] = name
+    url = url.difference_update_query(["options", "application_name"])
     return url, {
         "timeout": settings.database_connect_timeout,
         "command_timeout": settings.database_read_timeout,
         "server_settings": server_settings,
     }
+
+
+def _values(url: URL, key: str) -> list[str]:
+    """The values of query parameter ``key`` in ``url`` (none, one or several)."""
+    value = url.query.get(key)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _bounded_aiomysql(url: URL, settings: Settings) -> Callable[[], Awaitable[Any]]:
