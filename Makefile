@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATABASE_URL ?=
+ASYNC ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install system-tools lock lint typecheck test test-fast test-sqlite bench run-orm run-core clean
@@ -58,11 +59,11 @@ test-sqlite: $(STAMP)  ## the contract suite on SQLite only (no servers needed)
 bench: $(STAMP) system-tools  ## the benchmark report on embedded SQLite
 	$(BIN)/python -m benchmarks
 
-run-orm: $(STAMP)  ## serve orm_app on http://127.0.0.1:8000 (DATABASE_URL=... to choose the database)
-	$(BIN)/python -m orm_app $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+run-orm: $(STAMP)  ## serve orm_app on http://127.0.0.1:8000 (DATABASE_URL=... for the database, ASYNC=1 for asyncio)
+	$(BIN)/python -m orm_app $(if $(ASYNC),--async) $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
-run-core: $(STAMP)  ## serve core_app on http://127.0.0.1:8000 (DATABASE_URL=... to choose the database)
-	$(BIN)/python -m core_app $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+run-core: $(STAMP)  ## serve core_app on http://127.0.0.1:8000 (DATABASE_URL=... for the database, ASYNC=1 for asyncio)
+	$(BIN)/python -m core_app $(if $(ASYNC),--async) $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
 clean:  ## remove .venv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.*

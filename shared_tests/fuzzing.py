@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
@@ -45,13 +46,22 @@ def whole_floats_as_integers(body: Any) -> Any:
     }
 
 
-def load_schema(app: FastAPI, client: TestClient) -> tuple[OpenApiSchema, asgi.ASGIClient]:
+def load_schema(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> tuple[OpenApiSchema, asgi.ASGIClient]:
     """The app's own OpenAPI document as a schemathesis schema, and a session that calls the app.
 
     The document is fetched from ``/openapi.json`` like any client would. ``client`` (already
     entered) runs the app's lifespan; the returned session is deliberately *not* entered, so
     that schemathesis does not start a second lifespan (a second engine) of its own.
+
+    Schemathesis runs every ASGI call on an event loop of its own; for the test's duration it
+    is given ``client``'s instead (``_get_portal``, its one way to pick a loop). An async app's
+    connections belong to the loop that opened them: asyncpg used from a second loop fails
+    ("attached to a different loop") and, two loops racing on one connection, crashed the
+    test process with a segmentation fault.
     """
+    monkeypatch.setattr(asgi, "_get_portal", lambda: client.portal)
     response = client.get("/openapi.json")
     assert response.status_code == 200, response.text
     schema = schemathesis.openapi.from_dict(response.json())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from shared_tests.backends import fresh_engine
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
 from shared_tests.live_server import live_server
 from todo_contract.migrate import current_revision, head_revision
+from todo_contract.settings import Settings
 
 
 @pytest.fixture
@@ -147,3 +149,28 @@ def test_a_statement_the_database_rejects_is_a_short_503_without_sql(
             assert response.json() == {"detail": "Database unavailable"}
     assert len([r for r in caplog.records if "database error" in r.getMessage()]) == 7
     # The connection that failed mid-transaction went back to the pool (checked on teardown).
+
+
+def test_a_write_that_cannot_get_sqlites_write_lock_in_time_is_a_503_and_is_not_stored(
+    create_app: AppFactory, sqlite_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds the write lock past the busy timeout: ``BEGIN IMMEDIATE`` fails
+    with "database is locked", which must be the usual 503 with a log line (it escaped as a
+    500 with a stack trace before), and the write must not be stored."""
+    app = create_app(f"sqlite:///{sqlite_path}", settings=Settings(sqlite_busy_timeout_ms=50))
+    with TestClient(app) as client:
+        assert client.post("/todos", json={"title": "before"}).status_code == 201
+        other = sqlite3.connect(sqlite_path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with caplog.at_level(logging.ERROR, logger="todo_contract"):
+                refused = client.post("/todos", json={"title": "refused"})
+        finally:
+            other.close()
+        assert refused.status_code == 503
+        assert refused.json() == {"detail": "Database unavailable"}
+        assert any("database is locked" in record.getMessage() for record in caplog.records)
+        assert client.post("/todos", json={"title": "after"}).status_code == 201
+        titles = [todo["title"] for todo in client.get("/todos").json()]
+        assert titles == ["before", "after"]
+        assert_no_checked_out_connections(app)

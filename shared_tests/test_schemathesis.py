@@ -36,9 +36,11 @@ STATEFUL_STEPS = 10
 NOTHING_TO_NEGATE = {"GET /health", "GET /todos/count"}
 
 
-def run_operations(app: FastAPI, client: TestClient, mode: GenerationMode) -> list[str]:
+def run_operations(
+    app: FastAPI, client: TestClient, mode: GenerationMode, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
     """Send generated requests in ``mode`` to every operation; return the labels tried."""
-    schema, session = load_schema(app, client)
+    schema, session = load_schema(app, client, monkeypatch)
     tried = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result  # the document itself is valid
@@ -57,30 +59,30 @@ def run_operations(app: FastAPI, client: TestClient, mode: GenerationMode) -> li
 
 
 def test_valid_requests_to_every_operation_conform_to_the_document(
-    app: FastAPI, app_client: TestClient
+    app: FastAPI, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tried = run_operations(app, app_client, GenerationMode.POSITIVE)
+    tried = run_operations(app, app_client, GenerationMode.POSITIVE, monkeypatch)
 
     assert len(tried) == 9, tried
 
 
 def test_invalid_requests_to_every_operation_are_rejected_as_the_document_says(
-    app: FastAPI, app_client: TestClient
+    app: FastAPI, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tried = run_operations(app, app_client, GenerationMode.NEGATIVE)
+    tried = run_operations(app, app_client, GenerationMode.NEGATIVE, monkeypatch)
 
     assert len(tried) == 7, tried
 
 
 def test_boundary_values_and_unexpected_methods_conform_to_the_document(
-    app: FastAPI, app_client: TestClient
+    app: FastAPI, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Schemathesis's coverage phase: deterministic edge cases, not random ones.
 
     Values at and just past every bound, missing and extra fields, and methods the document
     does not list for a path (which must be a 405 with an ``Allow`` header).
     """
-    schema, session = load_schema(app, app_client)
+    schema, session = load_schema(app, app_client, monkeypatch)
     sent: list[tuple[str, str]] = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
@@ -97,9 +99,9 @@ def test_boundary_values_and_unexpected_methods_conform_to_the_document(
 
 
 def test_sequences_following_the_documents_links_conform_to_it(
-    app: FastAPI, app_client: TestClient
+    app: FastAPI, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    schema, session = load_schema(app, app_client)
+    schema, session = load_schema(app, app_client, monkeypatch)
     calls: list[str] = []
 
     def setup(_machine: APIStateMachine) -> None:

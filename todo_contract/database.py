@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
 
 from todo_contract.errors import DatabaseUnavailable
 from todo_contract.settings import Settings
@@ -298,12 +299,17 @@ def guard_sqlite_file(engine: Engine, path: Path, settings: Settings) -> SqliteF
 def write_immediately(writes: Engine, guard: SqliteFileGuard) -> None:
     """Begin every transaction on ``writes`` with ``BEGIN IMMEDIATE``, checking the file at its
     start and before its commit. The statement goes straight to the driver's connection (the
-    DBAPI one, or aiosqlite's adapter of it), so no statement event counts it."""
+    DBAPI one, or aiosqlite's adapter of it), so no statement event counts it; an error there
+    (the lock still held by another process after the busy timeout) is raised as SQLAlchemy's
+    ``OperationalError``, as any statement's would be, so the request gets its 503."""
 
     @event.listens_for(writes, "begin")
     def _begin_immediate(connection: Any) -> None:
         guard.check()
-        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
 
     @event.listens_for(writes, "commit")
     def _check_before_commit(_connection: Any) -> None:

@@ -148,13 +148,6 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _database_timeout(request: Request, exc: Exception) -> JSONResponse:
-    # asyncpg's command_timeout, expired in the pool's ping (todo_contract.async_database).
-    return await _database_unavailable(
-        request, DatabaseUnavailable("the server did not answer in time; connection closed")
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Register the contract's error responses on ``app``."""
     app.add_exception_handler(StarletteHTTPException, _http_exception)
@@ -163,4 +156,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(SQLAlchemyError, _database_error)
-    app.add_exception_handler(TimeoutError, _database_timeout)
+    # The async drivers let network errors out bare: asyncpg's ConnectionRefusedError on a
+    # stopped server, its TimeoutError in the pool's ping on a frozen one. Nothing else in the
+    # apps does network I/O, so an OSError that reaches them is the database's.
+    app.add_exception_handler(OSError, _database_error)

@@ -56,7 +56,7 @@ async def async_database_problem(database: AsyncDatabase) -> str | None:
         return str(exc)
     except PoolTimeout:
         return POOL_TIMEOUT
-    except (SQLAlchemyError, TimeoutError) as exc:
+    except (SQLAlchemyError, OSError) as exc:  # OSError: bare from the async drivers
         logger.error("health check failed: %s", type(exc).__name__)
         return "the database did not answer"
     return None

@@ -31,12 +31,16 @@ open_unit = open_connection
 
 
 async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """Yield the request's AsyncConnection, then close it."""
-    connection = await open_connection(request.app.state.database, write=writes(request))
-    try:
-        yield connection
-    finally:
-        await connection.close()
+    """Yield the request's AsyncConnection, then close it (a writer on SQLite first waits for
+    its turn: ``AsyncDatabase.turn``)."""
+    database: AsyncDatabase = request.app.state.database
+    write = writes(request)
+    async with database.turn(write=write):
+        connection = await open_connection(database, write=write)
+        try:
+            yield connection
+        finally:
+            await connection.close()
 
 
 ConnDep = Annotated[AsyncConnection, Depends(get_connection)]

@@ -34,12 +34,16 @@ open_unit = open_session
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Yield the request's AsyncSession, then close it."""
-    session = open_session(request.app.state.database, write=writes(request))
-    try:
-        yield session
-    finally:
-        await session.close()
+    """Yield the request's AsyncSession, then close it (a writer on SQLite first waits for
+    its turn: ``AsyncDatabase.turn``)."""
+    database: AsyncDatabase = request.app.state.database
+    write = writes(request)
+    async with database.turn(write=write):
+        session = open_session(database, write=write)
+        try:
+            yield session
+        finally:
+            await session.close()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
