@@ -22,6 +22,7 @@ from sqlalchemy import delete
 from starlette.testclient import TestClient
 
 from shared_tests.app_database import in_write_transaction
+from shared_tests.backends import takes_the_long_run
 from shared_tests.fuzzing import fixed_settings, load_schema
 from todo_contract.table import todos
 
@@ -32,12 +33,27 @@ pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 EXAMPLES_PER_OPERATION = 25
 STATEFUL_SCENARIOS = 15
 STATEFUL_STEPS = 10
+SHORT_RUN_EXAMPLES = 10
+SHORT_RUN_SCENARIOS = 6
+"""Fewer examples and scenarios on the pairs of variant and backend that do not take the long
+run (``takes_the_long_run``: every variant and every backend takes it once at least)."""
+
+
+def examples(app_kind: str, backend: str) -> int:
+    """Generated requests per operation for this variant and backend."""
+    return EXAMPLES_PER_OPERATION if takes_the_long_run(app_kind, backend) else SHORT_RUN_EXAMPLES
+
+
 # Operations with nothing to make invalid: no parameters and no body.
 NOTHING_TO_NEGATE = {"GET /health", "GET /todos/count"}
 
 
 def run_operations(
-    app: FastAPI, client: TestClient, mode: GenerationMode, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI,
+    client: TestClient,
+    mode: GenerationMode,
+    monkeypatch: pytest.MonkeyPatch,
+    examples: int,
 ) -> list[str]:
     """Send generated requests in ``mode`` to every operation; return the labels tried."""
     schema, session = load_schema(app, client, monkeypatch)
@@ -48,7 +64,7 @@ def run_operations(
         if mode is GenerationMode.NEGATIVE and operation.label in NOTHING_TO_NEGATE:
             continue
 
-        @fixed_settings(EXAMPLES_PER_OPERATION)
+        @fixed_settings(examples)
         @given(case=operation.as_strategy(generation_mode=mode))
         def check(case: Case[Any]) -> None:
             case.call_and_validate(session=session)
@@ -59,17 +75,27 @@ def run_operations(
 
 
 def test_valid_requests_to_every_operation_conform_to_the_document(
-    app: FastAPI, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI,
+    app_client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    app_kind: str,
+    backend: str,
 ) -> None:
-    tried = run_operations(app, app_client, GenerationMode.POSITIVE, monkeypatch)
+    mode, count = GenerationMode.POSITIVE, examples(app_kind, backend)
+    tried = run_operations(app, app_client, mode, monkeypatch, count)
 
     assert len(tried) == 9, tried
 
 
 def test_invalid_requests_to_every_operation_are_rejected_as_the_document_says(
-    app: FastAPI, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI,
+    app_client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    app_kind: str,
+    backend: str,
 ) -> None:
-    tried = run_operations(app, app_client, GenerationMode.NEGATIVE, monkeypatch)
+    mode, count = GenerationMode.NEGATIVE, examples(app_kind, backend)
+    tried = run_operations(app, app_client, mode, monkeypatch, count)
 
     assert len(tried) == 7, tried
 
@@ -99,7 +125,11 @@ def test_boundary_values_and_unexpected_methods_conform_to_the_document(
 
 
 def test_sequences_following_the_documents_links_conform_to_it(
-    app: FastAPI, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI,
+    app_client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    app_kind: str,
+    backend: str,
 ) -> None:
     schema, session = load_schema(app, app_client, monkeypatch)
     calls: list[str] = []
@@ -118,7 +148,9 @@ def test_sequences_following_the_documents_links_conform_to_it(
         "LinkedCalls", (base,), {"setup": setup, "get_call_kwargs": get_call_kwargs}
     )
 
-    machine.run(settings=fixed_settings(STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS))
+    long_run = takes_the_long_run(app_kind, backend)
+    scenarios = STATEFUL_SCENARIOS if long_run else SHORT_RUN_SCENARIOS
+    machine.run(settings=fixed_settings(scenarios, stateful_step_count=STATEFUL_STEPS))
 
     # The links were followed: the created id reached the routes that take one.
     assert "POST /todos" in calls

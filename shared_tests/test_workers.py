@@ -14,10 +14,13 @@ import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock (types-psutil)
 import pytest
 
+from shared_tests.backends import takes_the_long_run
 from shared_tests.live_server import live_server
 from shared_tests.test_concurrency import assert_every_acknowledged_write_is_stored, run_clients
 
 CLIENTS = 96
+SHORT_RUN_CLIENTS = 32
+"""96 clients on the pairs that take the long run (``takes_the_long_run``), 32 elsewhere."""
 POOL_PER_WORKER = {"TODO_POOL_SIZE": "10"}
 """Each worker has a pool of its own: at the default 40, two workers hold 80 server
 connections, and beside the other tests' (256 clients elsewhere hold 40 more) PostgreSQL's
@@ -35,17 +38,18 @@ def worker_processes(pid: int) -> list[psutil.Process]:
 
 @pytest.mark.slow
 def test_two_workers_on_one_database_lose_no_acknowledged_write(
-    app_kind: str, database_url: str, tmp_path: Path
+    app_kind: str, backend: str, database_url: str, tmp_path: Path
 ) -> None:
+    clients = CLIENTS if takes_the_long_run(app_kind, backend) else SHORT_RUN_CLIENTS
     args = ["--database-url", database_url, "--log-level", "warning", "--workers", "2"]
     with live_server(app_kind, args, cwd=tmp_path, env=POOL_PER_WORKER) as server:
         workers = worker_processes(server.process.pid)
         assert len(workers) == 2, [w.cmdline() for w in workers]
 
-        outcome = asyncio.run(run_clients(server.base_url, CLIENTS))
+        outcome = asyncio.run(run_clients(server.base_url, clients))
 
         assert outcome.failures == [], outcome.failures[:10]
-        assert_every_acknowledged_write_is_stored(server.base_url, outcome, CLIENTS)
+        assert_every_acknowledged_write_is_stored(server.base_url, outcome, clients)
         assert "Traceback" not in server.log()
     assert server.process.returncode == 0
     assert not any(worker.is_running() for worker in workers)
