@@ -1,4 +1,9 @@
-"""The command line behind ``python -m orm_app`` and ``python -m core_app``."""
+"""The command line behind ``python -m orm_app`` and ``python -m core_app``.
+
+The app and the server stack (FastAPI, the routes, uvicorn) are imported only once the flags,
+the port and the database have been checked: a start that fails says why within about half a
+second instead of first importing everything it will not serve.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,17 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import uvicorn
-from fastapi import FastAPI
 from pydantic import ValidationError
-from uvicorn.importer import import_from_string
-from uvicorn.supervisors import Multiprocess
 
-from todo_contract.server import http_protocol
 from todo_contract.settings import Settings
 from todo_contract.startup import StartupError, bind_socket, check_database, parse_url
 
-AppFactory = Callable[..., FastAPI]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+AppFactory = Callable[..., "FastAPI"]
 logger = logging.getLogger("todo_contract")
 WORKER_ENV = "TODO_WORKER_SPEC"
 """How the command line tells its worker processes which app to build (JSON, see
@@ -88,12 +92,14 @@ def configure_logging(level: str) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def factory_path(create_app: AppFactory) -> str:
-    """``create_app`` as an import string a worker process can load.
+def factory_path(create_app: AppFactory | str) -> str:
+    """``create_app`` as an import string a worker process can load (a string already is).
 
     A module run with ``python -m`` (the floor) is ``__main__`` here; its real name is in
     its ``__spec__``.
     """
+    if isinstance(create_app, str):
+        return create_app
     module = create_app.__module__
     if module == "__main__":
         spec = getattr(sys.modules["__main__"], "__spec__", None)
@@ -110,6 +116,8 @@ def worker_app() -> FastAPI:
     start-up errors are still its one line; each worker only builds the app (no migration)
     and logs as the parent does.
     """
+    from uvicorn.importer import import_from_string
+
     spec = json.loads(os.environ[WORKER_ENV])
     configure_logging(spec["log_level"])
     create_app: AppFactory = import_from_string(spec["factory"])
@@ -117,7 +125,7 @@ def worker_app() -> FastAPI:
 
 
 def run(
-    create_app: AppFactory,
+    create_app: AppFactory | str,
     prog: str,
     argv: Sequence[str] | None = None,
     *,
@@ -125,8 +133,9 @@ def run(
 ) -> int:
     """Parse the flags, check what serving needs, build the app and serve it until interrupted.
 
-    ``async_app``, the import string of the asyncio flavour's ``create_app``, adds ``--async``,
-    which serves it instead (imported only then).
+    ``create_app`` is the app's factory or its import string (``module:function``, imported
+    after the checks); ``async_app``, the import string of the asyncio flavour's, adds
+    ``--async``, which serves it instead.
 
     The port is bound and the database prepared (``todo_contract.startup``) before uvicorn
     starts, so a failure is one line naming the cause and the fix, and exit status 1.
@@ -137,8 +146,8 @@ def run(
         return refuse(settings_problem(exc))
     args = parser(prog, settings, with_async=async_app is not None).parse_args(argv)
     configure_logging(args.log_level)
-    if getattr(args, "use_async", False):
-        create_app = import_from_string(async_app)
+    if async_app is not None and args.use_async:
+        create_app = async_app
     try:
         parse_url(args.database_url)  # a URL that cannot work is named before anything binds
         factory = factory_path(create_app) if args.workers > 1 else ""
@@ -152,6 +161,14 @@ def run(
         return refuse(str(exc))
     except Exception as exc:  # anything unforeseen: still one line, the traceback on request
         return refuse(f"could not start: {type(exc).__name__}: {first_line(exc)}")
+    import uvicorn
+    from uvicorn.importer import import_from_string
+
+    from todo_contract.server import http_protocol
+
+    factory_function: AppFactory = (
+        import_from_string(create_app) if isinstance(create_app, str) else create_app
+    )
     options: dict[str, object] = {
         "host": args.host,
         "port": args.port,
@@ -164,7 +181,7 @@ def run(
     if args.workers > 1:
         return serve_workers(sock, args, factory, options)
     # The schema was just upgraded (or checked): the app's lifespan only checks it again.
-    app = create_app(args.database_url, migrate=False, settings=settings)
+    app = factory_function(args.database_url, migrate=False, settings=settings)
     config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is a normal exit.
@@ -195,6 +212,9 @@ def serve_workers(
     told which variant and database by ``WORKER_ENV``. The supervisor restarts a worker
     that dies, and stops them all on Ctrl-C or SIGTERM.
     """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
     os.environ[WORKER_ENV] = json.dumps(
         {"factory": factory, "database_url": args.database_url, "log_level": args.log_level}
     )

@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 
-from todo_contract.errors import DatabaseUnavailable
 from todo_contract.settings import Settings
 
 WRITE_OPTION = "todo_write"
@@ -35,6 +34,15 @@ SUPPORTED_DRIVERS = {
     "mysql": "pymysql",
     "mariadb": "pymysql",
 }
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot serve this request; the message says why and how to recover.
+
+    (Defined here, not in ``todo_contract.errors``, which re-exports it: the command line
+    imports this module to check the database before serving, and a start that fails there
+    should not first import FastAPI.)"""
+
 
 BACKEND_ALIASES = {"postgres": "postgresql"}
 """Schemes people commonly write for a supported backend (SQLAlchemy itself refuses them)."""

@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from todo_contract.database import DatabaseUnavailable as DatabaseUnavailable
 from todo_contract.etags import TodoChanged
 from todo_contract.request_log import request_id
 
@@ -36,10 +37,6 @@ POOL_TIMEOUT = (
     "Database pool timeout: no connection came back to the pool in time "
     "(every connection is held, perhaps never returned); the database itself may be up"
 )
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot serve this request; the message says why and how to recover."""
 
 
 def todo_not_found(todo_id: int) -> HTTPException:
