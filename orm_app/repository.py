@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Insert, case, delete, func, insert, select
+from sqlalchemy import CursorResult, Insert, Select, case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
@@ -61,6 +61,11 @@ def get_todo(session: Session, todo_id: int) -> TodoRead | None:
 def list_todos(session: Session, query: TodoFilter) -> list[TodoRead]:
     """A page of todos in id order with their tags, optionally only completed or pending
     ones, or those carrying a tag."""
+    return [TodoRead.model_validate(todo) for todo in session.scalars(page_of_todos(query))]
+
+
+def page_of_todos(query: TodoFilter) -> Select[Todo]:
+    """The page query of ``list_todos`` (``orm_app.aio`` sends the same)."""
     statement = (
         select(Todo).options(load_tags()).order_by(Todo.id).limit(query.limit).offset(query.offset)
     )
@@ -68,12 +73,17 @@ def list_todos(session: Session, query: TodoFilter) -> list[TodoRead]:
         statement = statement.where(Todo.completed == query.completed)
     if query.tag is not None:
         statement = statement.where(Todo.tag_objects.any(Tag.name == query.tag))
-    return [TodoRead.model_validate(todo) for todo in session.scalars(statement)]
+    return statement
 
 
 def list_tags(session: Session, page: TagPage) -> list[TagCount]:
     """A page of the tags some todo carries, by name, with how many todos carry each."""
-    statement = (
+    return [TagCount.model_validate(row) for row in session.execute(page_of_tags(page))]
+
+
+def page_of_tags(page: TagPage) -> Select[str, int]:
+    """The query of ``list_tags``: each tag's name and how many todos carry it."""
+    return (
         select(Tag.name, func.count().label("todos"))
         .join(todo_tags, todo_tags.c.tag_id == Tag.id)
         .group_by(Tag.name)
@@ -81,16 +91,23 @@ def list_tags(session: Session, page: TagPage) -> list[TagCount]:
         .limit(page.limit)
         .offset(page.offset)
     )
-    return [TagCount.model_validate(row) for row in session.execute(statement)]
 
 
 def count_todos(session: Session) -> TodoCount:
     """Totals in one query: all todos and the completed ones."""
-    statement = select(
+    return totals(*session.execute(totals_query()).one())
+
+
+def totals_query() -> Select[int, Any]:
+    """The query of ``count_todos``: all todos and the completed ones."""
+    return select(
         func.count(Todo.id),
         func.coalesce(func.sum(case((Todo.completed, 1), else_=0)), 0),
     )
-    total, completed = session.execute(statement).one()
+
+
+def totals(total: int, completed: int) -> TodoCount:
+    """The API's counts from the two totals ``totals_query`` returns."""
     return TodoCount(total=total, completed=int(completed), pending=total - int(completed))
 
 

@@ -1,6 +1,7 @@
 """Data access with the ORM on asyncio: ``orm_app.repository`` with every database call awaited.
 
-The statements, the loading option (``selectinload``, never a lazy load: an AsyncSession
+The statements (the read queries are the sync repository's own ``page_of_todos``, ``page_of_tags``
+and ``totals_query``), the loading option (``selectinload``, never a lazy load: an AsyncSession
 cannot run one implicitly) and the unit of work are the sync repository's; only the session
 is an ``AsyncSession``. Same signatures, so the two read side by side.
 """
@@ -9,17 +10,23 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, delete, func, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orm_app.models import Tag, Todo
-from orm_app.repository import insert_missing_tags, load_tags
+from orm_app.repository import (
+    insert_missing_tags,
+    load_tags,
+    page_of_tags,
+    page_of_todos,
+    totals,
+    totals_query,
+)
 from todo_contract.clock import next_updated_at, utc_now
 from todo_contract.etags import IfMatch
 from todo_contract.params import TagPage, TodoFilter
 from todo_contract.retry import retry_conflicts_async
 from todo_contract.schemas import TagCount, TodoCount, TodoCreate, TodoRead
-from todo_contract.table import todo_tags
 
 
 @retry_conflicts_async
@@ -42,37 +49,18 @@ async def get_todo(session: AsyncSession, todo_id: int) -> TodoRead | None:
 async def list_todos(session: AsyncSession, query: TodoFilter) -> list[TodoRead]:
     """A page of todos in id order with their tags, optionally only completed or pending
     ones, or those carrying a tag."""
-    statement = (
-        select(Todo).options(load_tags()).order_by(Todo.id).limit(query.limit).offset(query.offset)
-    )
-    if query.completed is not None:
-        statement = statement.where(Todo.completed == query.completed)
-    if query.tag is not None:
-        statement = statement.where(Todo.tag_objects.any(Tag.name == query.tag))
-    return [TodoRead.model_validate(todo) for todo in await session.scalars(statement)]
+    todos = await session.scalars(page_of_todos(query))
+    return [TodoRead.model_validate(todo) for todo in todos]
 
 
 async def list_tags(session: AsyncSession, page: TagPage) -> list[TagCount]:
     """A page of the tags some todo carries, by name, with how many todos carry each."""
-    statement = (
-        select(Tag.name, func.count().label("todos"))
-        .join(todo_tags, todo_tags.c.tag_id == Tag.id)
-        .group_by(Tag.name)
-        .order_by(Tag.name)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return [TagCount.model_validate(row) for row in await session.execute(statement)]
+    return [TagCount.model_validate(row) for row in await session.execute(page_of_tags(page))]
 
 
 async def count_todos(session: AsyncSession) -> TodoCount:
     """Totals in one query: all todos and the completed ones."""
-    statement = select(
-        func.count(Todo.id),
-        func.coalesce(func.sum(case((Todo.completed, 1), else_=0)), 0),
-    )
-    total, completed = (await session.execute(statement)).one()
-    return TodoCount(total=total, completed=int(completed), pending=total - int(completed))
+    return totals(*(await session.execute(totals_query())).one())
 
 
 @retry_conflicts_async
