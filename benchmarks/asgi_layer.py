@@ -3,6 +3,10 @@
 Every app is started (lifespan: engine, migrations) in one event loop and called directly
 with ``benchmarks.asgi_client.call``; routing, dependencies, validation, the data layer and
 serialization all run, sockets and HTTP parsing do not. Apps are interleaved per repeat.
+
+The async apps (the async variants and the async floors) run in the same loop, interleaved
+with the sync ones in the same repeats; a profile may measure them on fewer operations
+(``async_operations``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,16 @@ from benchmarks import floor
 from benchmarks.asgi_client import call, running
 from benchmarks.counting import counting_engine
 from benchmarks.database import BenchDatabase
-from benchmarks.ladder import FLOOR, FLOOR_DEPENDENCY, FLOORS, baseline, bench_variants
+from benchmarks.ladder import (
+    FLOOR,
+    FLOOR_ASYNC,
+    FLOOR_ASYNC_DEPENDENCY,
+    FLOOR_DEPENDENCY,
+    FLOORS,
+    baseline,
+    bench_variants,
+    is_async,
+)
 from benchmarks.measure import Plan, Variant, run_interleaved
 from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, Request
 from benchmarks.results import Timing
@@ -28,21 +41,39 @@ from benchmarks.summary import timings_from_variants
 FLOOR_APPS: dict[str, Callable[..., FastAPI]] = {
     FLOOR: floor.create_app,
     FLOOR_DEPENDENCY: functools.partial(floor.create_app, dependency=True),
+    FLOOR_ASYNC: floor.create_async_app,
+    FLOOR_ASYNC_DEPENDENCY: functools.partial(floor.create_async_app, dependency=True),
 }
 
 
 def app_factories() -> dict[str, Callable[..., FastAPI]]:
-    """Every app of the layer: the two floors, then each registered variant's ``create_app``."""
+    """Every app of the layer: the floors (sync, then async), then each registered variant's
+    ``create_app``."""
     return {**FLOOR_APPS, **{v.name: v.create_app for v in bench_variants()}}
 
 
 def baselines() -> dict[str, str | None]:
-    """The app each app's ratios are taken against: a variant's baseline, else the floor."""
+    """The app each app's ratios are taken against: a variant's baseline, else the floor; the
+    async floor against the sync floor, its dependency against it."""
     return {
         FLOOR: None,
         FLOOR_DEPENDENCY: FLOOR,
+        FLOOR_ASYNC: FLOOR,
+        FLOOR_ASYNC_DEPENDENCY: FLOOR_ASYNC,
         **{v.name: baseline(v, "asgi") for v in bench_variants()},
     }
+
+
+def apps_for(
+    operation: str, apps: Sequence[str], async_operations: Sequence[str] | None
+) -> list[str]:
+    """The apps measured on ``operation``: every sync one, the async ones only on
+    ``async_operations`` (None: on every operation)."""
+    return [
+        app
+        for app in apps
+        if not is_async(app) or async_operations is None or operation in async_operations
+    ]
 
 
 def requests_for(bench: BenchDatabase, operation: str, k: int, app: str) -> list[Request]:
@@ -114,7 +145,9 @@ class AsgiBench:
             return 0.0
         app = self.apps[app_name]
         requests = requests_for(self.bench, operation, k, app_name)
-        with counting_engine(app.state.database.engine) as counter:
+        engine = app.state.database.engine
+        # an async app's AsyncEngine runs its statements on a sync Engine inside
+        with counting_engine(getattr(engine, "sync_engine", engine)) as counter:
             self.send_all(app_name, requests, expected_status(operation))
         if OPERATIONS[operation].adds_rows:
             self.bench.remove_rows_after_seed()
@@ -127,21 +160,25 @@ def measure_asgi_layer(
     plan: Plan,
     *,
     apps: Sequence[str] | None = None,
+    async_operations: Sequence[str] | None = None,
     on_sample: Callable[[], None] | None = None,
 ) -> list[Timing]:
-    """Time every app (default: the floors and every variant) on every HTTP operation."""
+    """Time every app (default: the floors and every variant) on every HTTP operation (the
+    async apps on ``async_operations`` only, when given)."""
     apps = tuple(app_factories()) if apps is None else tuple(apps)
     operations = [operation for operation in operations if operation in HTTP_OPERATIONS]
-    with AsgiBench(bench, apps) as asgi:
+    chosen = {operation: apps_for(operation, apps, async_operations) for operation in operations}
+    started = [app for app in apps if any(app in each for each in chosen.values())]
+    with AsgiBench(bench, started) as asgi:
         groups = [
-            [Variant((app, operation), asgi.sampler(app, operation)) for app in apps]
+            [Variant((app, operation), asgi.sampler(app, operation)) for app in chosen[operation]]
             for operation in operations
         ]
         ks = run_interleaved(groups, plan, seed=1, on_sample=on_sample)
         queries = {
             (app, operation): asgi.queries_per_request(app, operation)
-            for app in apps
             for operation in operations
+            for app in chosen[operation]
         }
     return timings_from_variants(
         [variant for group in groups for variant in group],
@@ -153,8 +190,11 @@ def measure_asgi_layer(
     )
 
 
-def sample_count(operations: Sequence[str], plan: Plan, apps: int | None = None) -> int:
+def sample_count(
+    operations: Sequence[str], plan: Plan, async_operations: Sequence[str] | None = None
+) -> int:
     """How many samples ``measure_asgi_layer`` takes (for the progress bar)."""
-    apps = len(app_factories()) if apps is None else apps
+    apps = tuple(app_factories())
     http = [operation for operation in operations if operation in HTTP_OPERATIONS]
-    return len(http) * apps * (plan.warmups + plan.repeats)
+    pairs = sum(len(apps_for(operation, apps, async_operations)) for operation in http)
+    return pairs * (plan.warmups + plan.repeats)

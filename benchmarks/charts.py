@@ -28,7 +28,17 @@ from matplotlib.ticker import (  # noqa: E402
     NullLocator,
 )
 
-from benchmarks.ladder import FLOOR, RAW, colour, knob_of, variant_names  # noqa: E402
+from benchmarks.ladder import (  # noqa: E402
+    FLOOR,
+    FLOOR_ASYNC,
+    FLOOR_ASYNC_DEPENDENCY,
+    RAW,
+    RAW_ASYNC,
+    async_variants,
+    colour,
+    knob_of,
+    sync_variants,
+)
 from benchmarks.results import LoadRun, Report, Timing  # noqa: E402
 
 LAYERS = ("data", "asgi")
@@ -47,9 +57,11 @@ def ordered_backends(backends: Iterable[str]) -> list[str]:
 
 
 def base_rungs() -> tuple[str, ...]:
-    """The ladder bottom-up: the floor or the driver alone, then the variants in registry
-    order (the hand-written SQL app, then the ORM app)."""
-    return (FLOOR, RAW, *variant_names())
+    """The ladder bottom-up: the floor or the driver alone, then the sync variants in
+    registry order (the hand-written SQL app, then the ORM app), then the same on asyncio."""
+    sync = tuple(v.name for v in sync_variants())
+    asynchronous = tuple(v.name for v in async_variants())
+    return (FLOOR, RAW, *sync, FLOOR_ASYNC, FLOOR_ASYNC_DEPENDENCY, RAW_ASYNC, *asynchronous)
 
 
 def rung_key(rung: str) -> tuple[int, str]:
@@ -65,7 +77,12 @@ def rung_key(rung: str) -> tuple[int, str]:
 
 def app_key(app: str) -> tuple[int, str]:
     """Sort key for load-test apps: the no-database floor first, then the variants."""
-    base = (FLOOR, *variant_names())
+    base = (
+        FLOOR,
+        *(v.name for v in sync_variants()),
+        FLOOR_ASYNC,
+        *(v.name for v in async_variants()),
+    )
     return (base.index(app), "") if app in base else (len(base), app)
 
 

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from benchmarks import asgi_layer, data_layer
+from benchmarks.async_report import async_breakdown
 from benchmarks.breakdown import data_layer_breakdown, profile_rungs, request_breakdown
 from benchmarks.callgrind import valgrind_path
 from benchmarks.ceiling import measure_ceiling
@@ -28,7 +29,7 @@ from benchmarks.compare import compare_reports, format_change_table, unmatched_k
 from benchmarks.curves import cost_curves
 from benchmarks.database import BACKENDS, bench_database, fresh_url, temporary_workdir
 from benchmarks.environment import database_version, environment
-from benchmarks.gates import query_count_gate, same_answers_gate
+from benchmarks.gates import query_count_gate, same_answers_gate, twin_count_gate
 from benchmarks.instruction_report import instruction_conclusions
 from benchmarks.instructions import CountPlan, measure_instructions
 from benchmarks.ladder import bench_variants
@@ -150,10 +151,10 @@ def measure_backend(
     with fresh_url(backend, workdir) as url, bench_database(backend, url) as bench:
         version = database_version(bench.engine)
         if "data" in layers:
-            rung_list = list(rungs.values())
+            rung_list = data_layer.limited(list(rungs.values()), profile.async_operations)
             task = progress.add_task(
                 f"{backend}: data layer",
-                total=data_layer.sample_count(rung_list, profile.operations, profile.data),
+                total=data_layer.sample_count(rung_list, profile.operations, profile.data, backend),
             )
             timings += data_layer.measure_data_layer(
                 bench,
@@ -165,10 +166,16 @@ def measure_backend(
         if "asgi" in layers:
             task = progress.add_task(
                 f"{backend}: whole app in process",
-                total=asgi_layer.sample_count(profile.operations, profile.asgi),
+                total=asgi_layer.sample_count(
+                    profile.operations, profile.asgi, profile.async_operations
+                ),
             )
             timings += asgi_layer.measure_asgi_layer(
-                bench, profile.operations, profile.asgi, on_sample=lambda: progress.advance(task)
+                bench,
+                profile.operations,
+                profile.asgi,
+                async_operations=profile.async_operations,
+                on_sample=lambda: progress.advance(task),
             )
         if "wire" in layers:
             runs = sum(len(config.apps) for config in profile.wire.configs)
@@ -180,17 +187,25 @@ def measure_backend(
             profiles = profile_rungs(bench, rungs)
             breakdown += data_layer_breakdown(backend, timings, profiles)
             breakdown += request_breakdown(backend, timings, load)
-    gates = [gate, query_count_gate(timings, backend, rungs)]
+            breakdown += async_breakdown(backend, timings)
+    gates = [gate, query_count_gate(timings, backend, rungs), twin_count_gate(timings, backend)]
     return Measured(gates, version, timings, load, breakdown)
 
 
 def count_backend(
-    backend: str, operations: Sequence[str], plan: CountPlan, workdir: Path, progress: Progress
+    backend: str,
+    operations: Sequence[str],
+    plan: CountPlan,
+    workdir: Path,
+    progress: Progress,
+    async_operations: Sequence[str] = (),
 ) -> list[InstructionCount]:
     """Instruction counts on a database of their own (the probe seeds it under callgrind)."""
     task = progress.add_task(f"{backend}: instructions (callgrind)", total=1)
     with fresh_url(backend, workdir) as url:
-        counts = measure_instructions(backend, url, operations, plan, workdir)
+        counts = measure_instructions(
+            backend, url, operations, plan, workdir, async_operations=async_operations
+        )
     progress.advance(task)
     return counts
 
@@ -256,7 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             breakdown += result.breakdown
             versions[backend] = result.version
             if plan is not None and result.answers_agree:
-                counts += count_backend(backend, profile.operations, plan, workdir, progress)
+                counts += count_backend(
+                    backend, profile.operations, plan, workdir, progress, profile.async_operations
+                )
     report = Report(
         schema_version=SCHEMA_VERSION,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -268,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "load_generator": generator,
             "data_plan": asdict(profile.data),
             "asgi_plan": asdict(profile.asgi),
+            "async_operations": list(profile.async_operations),
             "wire": {
                 "repeats": profile.wire.repeats,
                 "duration_s": profile.wire.duration_s,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benchmarks.ladder import is_async
 from benchmarks.registry import OPERATIONS, SERIES
 from benchmarks.results import CostFit, Interval, Timing
 from benchmarks.stats import bootstrap_median_interval
@@ -129,7 +130,9 @@ def cost_fit(layer: str, backend: str, rung: str, series: str, fit: SeriesFit) -
 
 def cost_curves(timings: Sequence[Timing]) -> list[CostFit]:
     """A fit per (backend, layer, rung, series) that has any size measured, in the timings'
-    order; one size alone gives a not-measured entry."""
+    order; one size alone gives a not-measured entry, except on an asyncio rung (a profile
+    measures those on its headline operations only, so one size of a series is expected:
+    no line was asked for)."""
     grouped: dict[tuple[str, str, str, str], dict[int, list[float]]] = defaultdict(dict)
     for timing in timings:
         operation = OPERATIONS.get(timing.operation)
@@ -137,6 +140,8 @@ def cost_curves(timings: Sequence[Timing]) -> list[CostFit]:
             continue
         key = (timing.backend, timing.layer, timing.rung, operation.series)
         grouped[key][operation.rows] = timing.samples
+    for single in [k for k, sizes in grouped.items() if len(sizes) < 2 and is_async(k[2])]:
+        del grouped[single]
     ordered = sorted(grouped, key=lambda key: SERIES.index(key[3]))  # stable: timings' order
     return [
         cost_fit(layer, backend, rung, series, fit_repeats(grouped[key]))

@@ -4,12 +4,19 @@ Same routes, parameters, headers, request and response models, error handlers an
 as the two apps, answering with todos built once in memory. What a request costs here is what
 FastAPI, Starlette, pydantic and the ASGI server cost before any data access; the distance
 from this floor to an app is what its data layer adds.
+
+The async floor (``create_async_app``, ``python -m benchmarks.floor --async``) is the same
+on asyncio, as the async apps are written: ``async def`` endpoints, the contract's own
+dependencies run on the event loop (``todo_contract.params``' and ``etags``' ``Async…Dep``),
+and with ``dependency=True`` an ``async def`` yield dependency standing in for the
+AsyncSession's. Against the sync floor it shows what FastAPI's thread pool costs a request
+that needs no database: the hops the async apps save.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from fastapi import APIRouter, Depends, FastAPI, Response, status
 
@@ -17,8 +24,15 @@ from benchmarks.database import seeded_tags
 from todo_contract.app import API_DESCRIPTION, API_VERSION, install_middleware
 from todo_contract.clock import utc_now
 from todo_contract.errors import install_error_handlers, todo_not_found
-from todo_contract.etags import IfMatchDep, tag_response
-from todo_contract.params import TODO_PATH, TagPageDep, TodoFilterDep, TodoId
+from todo_contract.etags import AsyncIfMatchDep, IfMatchDep, tag_response
+from todo_contract.params import (
+    TODO_PATH,
+    AsyncTagPageDep,
+    AsyncTodoFilterDep,
+    TagPageDep,
+    TodoFilterDep,
+    TodoId,
+)
 from todo_contract.routing import (
     BODY_ERRORS,
     CHANGED_SINCE,
@@ -174,7 +188,107 @@ def create_app(database_url: str = "", *, dependency: bool = False, **_: object)
     return app
 
 
+async_router = APIRouter(prefix="/todos", tags=["todos"])
+
+
+@async_router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED | BODY_ERRORS)
+async def async_create_todo(body: TodoCreate, response: Response) -> TodoRead:
+    """``create_todo`` as ``async def``."""
+    return create_todo(body, response)
+
+
+@async_router.get("")
+async def async_list_todos(query: AsyncTodoFilterDep) -> list[TodoRead]:
+    """``list_todos`` as ``async def``."""
+    return list_todos(query)
+
+
+@async_router.get("/count")
+async def async_count_todos() -> TodoCount:
+    """``count_todos`` as ``async def``."""
+    return count_todos()
+
+
+@async_router.get(TODO_PATH, responses=TAGGED | NOT_FOUND)
+async def async_get_todo(todo_id: TodoId, response: Response) -> TodoRead:
+    """``get_todo`` as ``async def``."""
+    return get_todo(todo_id, response)
+
+
+@async_router.put(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
+async def async_replace_todo(
+    todo_id: TodoId, body: TodoReplace, precondition: AsyncIfMatchDep, response: Response
+) -> TodoRead:
+    """``replace_todo`` as ``async def``."""
+    return replace_todo(todo_id, body, precondition, response)
+
+
+@async_router.patch(TODO_PATH, responses=TAGGED | NOT_FOUND | CHANGED_SINCE | BODY_ERRORS)
+async def async_update_todo(
+    todo_id: TodoId, body: TodoPatch, precondition: AsyncIfMatchDep, response: Response
+) -> TodoRead:
+    """``update_todo`` as ``async def``."""
+    return update_todo(todo_id, body, precondition, response)
+
+
+@async_router.delete(
+    TODO_PATH, status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | CHANGED_SINCE
+)
+async def async_delete_todo(todo_id: TodoId, precondition: AsyncIfMatchDep) -> Response:
+    """``delete_todo`` as ``async def``."""
+    return delete_todo(todo_id, precondition)
+
+
+async_tags_router = APIRouter(prefix="/tags", tags=["tags"])
+
+
+@async_tags_router.get("")
+async def async_list_tags(page: AsyncTagPageDep) -> list[TagCount]:
+    """``list_tags`` as ``async def``."""
+    return list_tags(page)
+
+
+async_health_router = APIRouter(tags=["health"])
+
+
+@async_health_router.get("/health")
+async def async_health() -> HealthOk:
+    """Always ok: there is no database."""
+    return HealthOk()
+
+
+async def async_session_stand_in() -> AsyncIterator[None]:
+    """An ``async def`` yield dependency that does nothing: what the async apps'
+    ``get_session``/``get_connection`` cost FastAPI alone (run on the event loop, no hop)."""
+    yield None
+
+
+def create_async_app(database_url: str = "", *, dependency: bool = False, **_: object) -> FastAPI:
+    """The async floor app (``database_url`` is accepted and ignored).
+
+    With ``dependency=True`` every todo route also runs ``async_session_stand_in``.
+    """
+    app = FastAPI(
+        title="Todo API (framework floor, asyncio)",
+        version=API_VERSION,
+        description=API_DESCRIPTION,
+    )
+    install_error_handlers(app)
+    install_middleware(app, Settings())
+    app.include_router(async_health_router)
+    dependencies = [Depends(async_session_stand_in)] if dependency else None
+    app.include_router(async_router, dependencies=dependencies)
+    app.include_router(async_tags_router, dependencies=dependencies)
+    return app
+
+
 if __name__ == "__main__":
     from todo_contract.cli import run
 
-    raise SystemExit(run(create_app, prog="python -m benchmarks.floor"))
+    raise SystemExit(
+        run(
+            create_app,
+            prog="python -m benchmarks.floor",
+            async_app="benchmarks.floor:create_async_app",
+        )
+    )

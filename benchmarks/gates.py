@@ -7,6 +7,10 @@
    that sends more than its baseline on an operation fails the gate unless it declared
    that it does (``benchmarks.registry.ExtraStatements``, as the ORM's ``add_all`` does), so
    that a timing of more work is never passed off as the cost of the same work.
+3. Async statements: every asyncio rung sends exactly the statements of its sync twin
+   (``benchmarks.ladder.sync_twin``: core-async as core, orm-async as orm, raw-async as raw),
+   operation by operation and layer by layer, neither more nor fewer: an async/sync ratio is
+   the cost of asyncio only when both sides do the same database work.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from benchmarks import ladder
 from benchmarks.asgi_client import call, running
 from benchmarks.database import fresh_url
 from benchmarks.formatting import format_count
+from benchmarks.ladder import is_async, sync_twin
 from benchmarks.registry import Rung
 from benchmarks.results import Gate, Timing, TimingIndex
 
@@ -148,3 +153,42 @@ def query_count_gate(timings: Sequence[Timing], backend: str, rungs: Mapping[str
         parts.append("fewer statements than the baseline: " + "; ".join(sorted(fewer)))
     detail = ". ".join(parts) if parts else "every rung sends as many statements as its baseline"
     return Gate(f"query counts ({backend})", not undeclared, detail)
+
+
+def twin_count_gate(timings: Sequence[Timing], backend: str) -> Gate:
+    """Fail when an asyncio rung sends a different number of SQL statements per operation
+    than its sync twin at the same layer (more *or* fewer); pass, saying how many pairs
+    agreed, otherwise. An async rung whose twin was not measured is not compared."""
+    index = TimingIndex(timings)
+    differ: list[str] = []
+    agree = 0
+    for timing in timings:
+        count = timing.queries_per_operation
+        if timing.backend != backend or count is None or not is_async(timing.rung):
+            continue
+        twin = sync_twin(timing.rung)
+        base = None if twin is None else index.get(timing.layer, backend, twin, timing.operation)
+        if twin is None or base is None or base.queries_per_operation is None:
+            continue
+        if abs(count - base.queries_per_operation) > 1e-9:
+            differ.append(
+                f"{timing.layer}/{timing.rung}/{timing.operation}: {format_count(count)} vs "
+                f"{twin} {format_count(base.queries_per_operation)}"
+            )
+        else:
+            agree += 1
+    name = f"async statements ({backend})"
+    if differ:
+        return Gate(
+            name,
+            False,
+            "an async rung sends other statements than its sync twin: " + "; ".join(sorted(differ)),
+        )
+    if not agree:
+        return Gate(name, True, "no async rung measured beside its sync twin")
+    return Gate(
+        name,
+        True,
+        f"each of {agree} async (rung, operation) pairs sends exactly as many statements as "
+        "its sync twin",
+    )

@@ -18,7 +18,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from benchmarks.charts import DPI, ordered_backends, ordered_operations  # noqa: E402
-from benchmarks.ladder import FLOOR, RAW, colour, variant_names  # noqa: E402
+from benchmarks.ladder import (  # noqa: E402
+    FLOOR,
+    FLOOR_ASYNC,
+    RAW,
+    RAW_ASYNC,
+    async_variants,
+    colour,
+    sync_variants,
+)
 from benchmarks.results import InstructionCount, Report  # noqa: E402
 
 PANEL_TITLES = {"data": "data layer", "asgi": "whole request in process (ASGI)"}
@@ -30,8 +38,13 @@ def instructions_title(backend: str) -> str:
 
 
 def main_rungs(layer: str) -> tuple[str, ...]:
-    """The main ladder of a layer: its baseline (raw or floor), then every variant."""
-    return (RAW if layer == "data" else FLOOR, *variant_names())
+    """The main ladder of a layer: its baseline (raw or floor), then every sync variant; then
+    the same on asyncio (the async baseline, every async variant)."""
+    sync = tuple(v.name for v in sync_variants())
+    asynchronous = tuple(v.name for v in async_variants())
+    if layer == "data":
+        return (RAW, *sync, RAW_ASYNC, *asynchronous)
+    return (FLOOR, *sync, FLOOR_ASYNC, *asynchronous)
 
 
 def _panel(axes: Axes, counts: Sequence[InstructionCount], layer: str) -> None:

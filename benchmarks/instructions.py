@@ -24,7 +24,16 @@ from typing import Any
 from benchmarks.asgi_layer import app_factories, baselines
 from benchmarks.callgrind import TOOL, Dump, by_family, callgrind_command, read_dumps
 from benchmarks.instructions_probe import segment_label
-from benchmarks.ladder import FLOOR, RAW, bench_variants, variant_names
+from benchmarks.ladder import (
+    FLOOR,
+    FLOOR_ASYNC,
+    RAW,
+    RAW_ASYNC,
+    async_variants,
+    bench_variants,
+    is_async,
+    sync_variants,
+)
 from benchmarks.registry import HTTP_OPERATIONS, OPERATIONS, load_rungs
 from benchmarks.results import InstructionCount
 from benchmarks.summary import extra_ratios
@@ -48,7 +57,8 @@ class CountPlan:
     data_rungs: tuple[str, ...] | None = None  # None: every rung (or the main ones)
     operations: tuple[str, ...] | None = None  # None: every operation the profile measures
     main_ladder_only: bool = False
-    """Count only the main ladder: raw and the variants; the floor and the variants."""
+    """Count only the main ladder: raw and the variants; the floor and the variants (and, when
+    async variants are registered, their raw driver and floor and them)."""
 
     def n_for(self, operation: str) -> int:
         """Operations per segment for ``operation`` (fewer for a heavy one: a thousand rows)."""
@@ -59,7 +69,7 @@ class CountPlan:
         if self.data_rungs is not None:
             return self.data_rungs
         if self.main_ladder_only:
-            return (RAW, *variant_names())
+            return _main_ladder(RAW, RAW_ASYNC)
         return tuple(load_rungs())
 
     def chosen_asgi_apps(self) -> tuple[str, ...]:
@@ -67,27 +77,47 @@ class CountPlan:
         if self.asgi_apps is not None:
             return self.asgi_apps
         if self.main_ladder_only:
-            return (FLOOR, *variant_names())
+            return _main_ladder(FLOOR, FLOOR_ASYNC)
         return tuple(app_factories())
 
 
-def plan_pairs(plan: CountPlan, operations: Sequence[str]) -> list[dict[str, Any]]:
-    """Every (layer, rung, operation) to count, in ladder order."""
+def _main_ladder(sync_base: str, async_base: str) -> tuple[str, ...]:
+    """The base rung and the sync variants, then (when any is registered) the async base
+    and the async variants."""
+    ladder = (sync_base, *(v.name for v in sync_variants()))
+    if async_variants():
+        ladder += (async_base, *(v.name for v in async_variants()))
+    return ladder
+
+
+def plan_pairs(
+    plan: CountPlan,
+    operations: Sequence[str],
+    *,
+    backend: str | None = None,
+    async_operations: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Every (layer, rung, operation) to count, in ladder order: the async rungs only on
+    ``async_operations`` (None: on every operation), the rungs that run on ``backend``."""
     if plan.operations is not None:
         operations = [operation for operation in operations if operation in plan.operations]
+
+    def counted(rung: str, operation: str) -> bool:
+        return not is_async(rung) or async_operations is None or operation in async_operations
+
     pairs: list[dict[str, Any]] = []
     if "data" in plan.layers:
         chosen = plan.chosen_data_rungs()
         for rung in load_rungs().values():
-            if rung.name not in chosen:
+            if rung.name not in chosen or (backend is not None and not rung.runs_on(backend)):
                 continue
             for operation in operations:
-                if operation in rung.implementations:
+                if operation in rung.implementations and counted(rung.name, operation):
                     pairs.append(_pair("data", rung.name, operation, plan.n_for(operation)))
     if "asgi" in plan.layers:
         for app in plan.chosen_asgi_apps():
             for operation in operations:
-                if operation in HTTP_OPERATIONS:
+                if operation in HTTP_OPERATIONS and counted(app, operation):
                     pairs.append(_pair("asgi", app, operation, plan.n_for(operation)))
     return pairs
 
@@ -264,14 +294,21 @@ def add_ratios(counts: Sequence[InstructionCount]) -> None:
 
 
 def measure_instructions(
-    backend: str, url: str, operations: Sequence[str], plan: CountPlan, workdir: Path
+    backend: str,
+    url: str,
+    operations: Sequence[str],
+    plan: CountPlan,
+    workdir: Path,
+    *,
+    async_operations: Sequence[str] | None = None,
 ) -> list[InstructionCount]:
-    """Count instructions per operation for every rung on ``backend`` (a fresh ``url``).
+    """Count instructions per operation for every rung on ``backend`` (a fresh ``url``); the
+    async rungs on ``async_operations`` only (None: on every operation).
 
     On SQLite the probe makes its database file in a directory of its own (``probe_url``):
     only the backend of ``url`` is used.
     """
-    pairs = plan_pairs(plan, operations)
+    pairs = plan_pairs(plan, operations, backend=backend, async_operations=async_operations)
     labels, dumps = run_probe(backend, url, plan, pairs, workdir)
     counts = []
     for pair in pairs:

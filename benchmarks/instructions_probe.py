@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.asgi_layer import AsgiBench, expected_status, requests_for
+from benchmarks.awaiting import awaited
 from benchmarks.callgrind import mark, start_instrumentation
 from benchmarks.database import BenchDatabase, bench_database
 from benchmarks.registry import OPERATIONS, load_rungs
@@ -52,13 +53,18 @@ Runner = Callable[[int], Callable[[], None]]
 
 
 def data_runner(bench: BenchDatabase, rung: str, operation: str) -> Runner:
-    """Prepare ``n`` calls of a data-layer rung; the returned callable makes them."""
-    function = load_rungs()[rung].implementations[operation]
+    """Prepare ``n`` calls of a data-layer rung; the returned callable makes them (an async
+    rung's as one batch awaited on the database's event loop, as the timings do)."""
+    found = load_rungs()[rung]
+    function = found.implementations[operation]
 
     def prepare(n: int) -> Callable[[], None]:
         arguments: list[Any] = OPERATIONS[operation].arguments(bench, n) if n else []
 
         def run() -> None:
+            if found.awaits:
+                awaited(bench, function, arguments)
+                return
             for argument in arguments:
                 function(bench, argument)
 

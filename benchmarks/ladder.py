@@ -6,6 +6,13 @@ layer (``raw``) and the framework floor in process and over the wire (``floor``,
 (``todo_contract.variants``) or, at the data layer, a knob on one. A variant whose baseline is
 None is measured against the benchmark's own baseline of the layer; its ratios are the
 "reference" rungs the others are compared with. Nothing outside the registry names a variant.
+
+The asyncio flavour of each (a variant of style ``async``) has baselines of its own beside
+them: the raw async driver (``raw-async``: aiosqlite, asyncpg, aiomysql; on PostgreSQL also
+``raw-async+psycopg``, psycopg 3's async mode) and the async floor (``floor-async``: the same
+routes as ``async def``). Each async rung has a *sync twin* — the same thing in the sync style
+(``core-async`` and ``core``, ``raw-async`` and ``raw``) — and its ratio against the twin is
+what asyncio changes.
 """
 
 from __future__ import annotations
@@ -15,20 +22,77 @@ from todo_contract.variants import Family, Variant, variants
 RAW = "raw"
 FLOOR = "floor"
 FLOOR_DEPENDENCY = "floor+dependency"
-FLOORS = (FLOOR, FLOOR_DEPENDENCY)
-"""The in-process apps with no database (``benchmarks.floor``)."""
+RAW_ASYNC = "raw-async"
+PSYCOPG = "psycopg"
+"""The knob of the async rungs on PostgreSQL that swaps asyncpg for psycopg 3's async mode
+(``raw-async+psycopg``, ``core-async+psycopg``): the same driver as the sync rungs, so that
+asyncio and the driver can be told apart."""
+FLOOR_ASYNC = "floor-async"
+FLOOR_ASYNC_DEPENDENCY = "floor-async+dependency"
+FLOORS = (FLOOR, FLOOR_DEPENDENCY, FLOOR_ASYNC, FLOOR_ASYNC_DEPENDENCY)
+"""The in-process apps with no database (``benchmarks.floor``), sync and async."""
+ASYNC_OWN = (RAW_ASYNC, f"{RAW_ASYNC}+{PSYCOPG}", FLOOR_ASYNC, FLOOR_ASYNC_DEPENDENCY)
+"""The benchmark's own async rungs (not variants)."""
+OWN_TWINS = {
+    RAW_ASYNC: RAW,
+    f"{RAW_ASYNC}+{PSYCOPG}": RAW,
+    FLOOR_ASYNC: FLOOR,
+    FLOOR_ASYNC_DEPENDENCY: FLOOR_DEPENDENCY,
+}
+"""The sync twin of each of the benchmark's own async rungs."""
 LAYER_BASELINE = {"data": RAW, "asgi": FLOOR, "wire": FLOOR}
 """What a variant with no baseline of its own is measured against, per layer."""
 GREY = "tab:gray"
 
 
 def bench_variants() -> list[Variant]:
-    """The variants the benchmark measures: the registered sync ones, in registration order.
+    """The variants the benchmark measures: every registered one, sync and async, in
+    registration order.
 
     Read at every use, not at import, so a variant registered later (a test's throwaway one)
     is measured too.
     """
-    return variants(style="sync")
+    return variants()
+
+
+def sync_variants() -> list[Variant]:
+    """The measured variants of style sync (the main ladder)."""
+    return [variant for variant in bench_variants() if variant.style == "sync"]
+
+
+def async_variants() -> list[Variant]:
+    """The measured variants of style async."""
+    return [variant for variant in bench_variants() if variant.style == "async"]
+
+
+def is_async(rung: str) -> bool:
+    """True for a rung of the asyncio style: an async variant, a knob on one, or one of the
+    benchmark's own async rungs (``ASYNC_OWN``)."""
+    if rung in ASYNC_OWN:
+        return True
+    head = knob_of(rung) or rung
+    return any(v.name == head and v.style == "async" for v in bench_variants())
+
+
+def sync_twin(rung: str) -> str | None:
+    """The sync rung an async one is compared with to see what asyncio changes: the first
+    sync variant of the same family (``orm-async`` → ``orm``), the sync driver or floor for
+    the benchmark's own (``raw-async`` → ``raw``), a psycopg knob's variant's twin
+    (``core-async+psycopg`` → ``core``: the same driver, sync). None for a sync rung."""
+    if rung in OWN_TWINS:
+        return OWN_TWINS[rung]
+    head = knob_of(rung) or rung
+    variant = next((v for v in bench_variants() if v.name == head), None)
+    if variant is None or variant.style != "async":
+        return None
+    twin = next((v for v in sync_variants() if v.family == variant.family), None)
+    return None if twin is None else twin.name
+
+
+def async_twin(rung: str) -> str | None:
+    """The async rung whose sync twin ``rung`` is (the first), or None."""
+    candidates = [*ASYNC_OWN, *(v.name for v in async_variants())]
+    return next((name for name in candidates if sync_twin(name) == rung), None)
 
 
 def variant_names() -> tuple[str, ...]:
@@ -48,26 +112,46 @@ def reference() -> Variant:
 
 
 def family_variant(family: Family) -> Variant | None:
-    """The first measured variant of ``family`` (what the ORM knob rungs are knobs on), or
-    None when no variant of that family is registered."""
-    return next((variant for variant in bench_variants() if variant.family == family), None)
+    """The first measured sync variant of ``family`` (what the ORM knob rungs are knobs on),
+    or None when no variant of that family is registered."""
+    return next((variant for variant in sync_variants() if variant.family == family), None)
 
 
 def compared_pairs() -> list[tuple[str, str]]:
-    """(variant, its baseline variant) for every variant that has one: orm − core today."""
-    return [(v.name, v.baseline) for v in bench_variants() if v.baseline is not None]
+    """(variant, its baseline variant) for every sync variant that has one: orm − core today.
+    The async variants' pairs are ``async_pairs``'."""
+    return [(v.name, v.baseline) for v in sync_variants() if v.baseline is not None]
+
+
+def async_pairs() -> list[tuple[str, str]]:
+    """(async variant, its baseline) for every async variant whose baseline is async too:
+    orm-async − core-async, the ORM's cost under asyncio."""
+    names = {v.name for v in async_variants()}
+    return [(v.name, v.baseline) for v in async_variants() if v.baseline in names]
+
+
+def twin_pairs() -> list[tuple[str, str]]:
+    """(async variant, its sync twin) for every async variant that has one: what asyncio
+    changes per family (core-async/core, orm-async/orm)."""
+    return [(v.name, twin) for v in async_variants() if (twin := sync_twin(v.name)) is not None]
 
 
 def data_gaps() -> list[tuple[str, str]]:
-    """Every data-layer gap worth explaining: each variant over its baseline rung."""
-    return [(v.name, baseline(v, "data")) for v in bench_variants()]
+    """Every data-layer gap the profiles explain: each sync variant over its baseline rung
+    (the async rungs' gaps are split along the ladder, ``benchmarks.async_report``)."""
+    return [(v.name, baseline(v, "data")) for v in sync_variants()]
+
+
+ASYNC_GREY = "tab:olive"
 
 
 def colour(rung: str) -> str | None:
-    """A rung's colour: grey for the benchmark's baselines, the registry's for a variant,
-    None for anything else (the caller picks a free one)."""
+    """A rung's colour: grey for the benchmark's baselines (olive for their async twins), the
+    registry's for a variant, None for anything else (the caller picks a free one)."""
     if rung in (RAW, FLOOR):
         return GREY
+    if rung in (RAW_ASYNC, FLOOR_ASYNC):
+        return ASYNC_GREY
     return next((v.colour for v in bench_variants() if v.name == rung), None)
 
 

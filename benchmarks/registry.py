@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal, NamedTuple
 
 from benchmarks import workloads
+from benchmarks.counting import StatementCounter
 from benchmarks.database import BenchDatabase
 
 Implementation = Callable[..., Any]
@@ -298,6 +300,20 @@ class Rung:
     after_sample: Callable[[BenchDatabase], None] | None = None
     """Called after each timed sample (untimed): a rung that keeps its unit of work open
     across a sample's calls closes it here (``benchmarks.rungs.kept_open``)."""
+    awaits: bool = False
+    """Its implementations are coroutine functions (the asyncio rungs): they are awaited on
+    the benchmark database's event loop, a batch of calls per sample
+    (``benchmarks.awaiting``)."""
+    backends: tuple[str, ...] | None = None
+    """The backends it runs on; None: every one (``raw-async+psycopg``: PostgreSQL only)."""
+    counting: Callable[[BenchDatabase], AbstractContextManager[StatementCounter]] | None = None
+    """How its statements are counted; None: on the benchmark database's engine
+    (``benchmarks.counting.counting_engine``). The raw rungs count at their cursors, the async
+    rungs on their async engine's sync core."""
+
+    def runs_on(self, backend: str) -> bool:
+        """True when the rung is measured on ``backend``."""
+        return self.backends is None or backend in self.backends
 
 
 RUNGS: dict[str, Rung] = {}
@@ -326,19 +342,27 @@ def implements(rung_name: str, operation: str) -> Callable[[Implementation], Imp
 
 
 def load_rungs() -> dict[str, Rung]:
-    """Every rung in ladder order: the raw driver, one per registered variant, the knobs,
-    the loading strategies (``benchmarks.rungs.loading``), then each variant's kept-open rung
-    (``benchmarks.rungs.kept_open``).
+    """Every rung in ladder order: the raw drivers (sync, then async:
+    ``benchmarks.rungs.raw_async``), one per registered variant, the knobs, the loading
+    strategies (``benchmarks.rungs.loading``), each sync variant's kept-open rung
+    (``benchmarks.rungs.kept_open``), then the async variants' psycopg knob (PostgreSQL).
 
     Built at each call from the variant registry, so a variant registered since is measured.
     """
-    from benchmarks.rungs import raw  # noqa: F401  (registers the raw rung)
+    from benchmarks.rungs import raw, raw_async  # noqa: F401  (register the raw rungs)
     from benchmarks.rungs.kept_open import kept_open_rungs
-    from benchmarks.rungs.knobs import knob_rungs
+    from benchmarks.rungs.knobs import async_knob_rungs, knob_rungs
     from benchmarks.rungs.loading import loading_rungs
     from benchmarks.rungs.variants import variant_rungs
 
     rungs = dict(RUNGS)
-    for built in (*variant_rungs(), *knob_rungs(), *loading_rungs(), *kept_open_rungs()):
+    built_rungs = (
+        *variant_rungs(),
+        *knob_rungs(),
+        *loading_rungs(),
+        *kept_open_rungs(),
+        *async_knob_rungs(),
+    )
+    for built in built_rungs:
         rungs[built.name] = built
     return rungs

@@ -18,6 +18,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+from benchmarks.async_report import async_sections
 from benchmarks.charts import (
     app_key,
     ladder_title,
@@ -44,7 +45,7 @@ from benchmarks.formatting import (
 )
 from benchmarks.instruction_charts import instructions_title, write_instruction_charts
 from benchmarks.instruction_report import instruction_sections
-from benchmarks.ladder import knob_of, statement_baseline
+from benchmarks.ladder import is_async, knob_of, statement_baseline
 from benchmarks.relationship_report import relationship_sections
 from benchmarks.report_html import render_html
 from benchmarks.results import (
@@ -173,12 +174,16 @@ def _gates(report: Report) -> list[str]:
 
 
 def split_rungs(rungs: Sequence[str]) -> list[list[str]]:
-    """The ladder's rungs, then (when there are any) each variant with its knobs, then the
-    variants with their kept-open rungs: one table of a dozen intervals side by side does
-    not fit a page, several of four or five do."""
+    """The ladder's sync rungs, then its asyncio rungs (when there are any), then each
+    variant with its knobs, then the variants with their kept-open rungs: one table of a
+    dozen intervals side by side does not fit a page, several of four or five do."""
     kept = [rung for rung in rungs if rung.endswith(f"+{KEPT_OPEN}") and knob_of(rung)]
-    main = [rung for rung in rungs if knob_of(rung) is None]
-    groups = [main]
+    every = [rung for rung in rungs if knob_of(rung) is None]
+    main = [rung for rung in every if not is_async(rung)]
+    asynchronous = [rung for rung in every if is_async(rung)]
+    groups = [main] + ([asynchronous] if asynchronous and main else [])
+    if asynchronous and not main:
+        groups = [asynchronous]
     for variant in [rung for rung in main if any(knob_of(r) == rung for r in rungs)]:
         knobs = [rung for rung in rungs if knob_of(rung) == variant and rung not in kept]
         if knobs:
@@ -189,7 +194,13 @@ def split_rungs(rungs: Sequence[str]) -> list[list[str]]:
 
 
 def _group_heading(rungs: Sequence[str]) -> str:
-    """What a table after the ladder's holds: a variant's knobs, or the kept-open rungs."""
+    """What a table after the ladder's holds: the asyncio rungs, a variant's knobs, or the
+    kept-open rungs."""
+    if all(is_async(rung) and knob_of(rung) is None for rung in rungs):
+        return (
+            "On asyncio: the async driver alone, the async floor and the async variants, each "
+            'against its sync twin and its async baseline (see "Async against sync"):'
+        )
     if any(rung.endswith(f"+{KEPT_OPEN}") for rung in rungs):
         return (
             "Per statement: each variant's reads on one Connection or Session kept open across "
@@ -213,11 +224,22 @@ def _timing_table(
 
 
 def _ratio_table(
-    timings: Sequence[Timing], operations: Sequence[str], rungs: Sequence[str]
+    timings: Sequence[Timing],
+    operations: Sequence[str],
+    rungs: Sequence[str],
+    *,
+    async_ladder: bool = False,
 ) -> list[str]:
-    """One column per ratio whose numerator is one of ``rungs``, in ladder order."""
+    """One column per ratio whose numerator is one of ``rungs``, in ladder order; with
+    ``async_ladder``, only those against another asyncio rung (the ratios against the sync
+    twins are the section *Async against sync*'s: one table of both would not fit a page)."""
     owned = [t for t in timings if t.rung in rungs]
-    names = ordered_operations(ratio_name(r) for t in owned for r in t.ratios)
+    names = ordered_operations(
+        ratio_name(r)
+        for t in owned
+        for r in t.ratios
+        if not async_ladder or is_async(r.denominator)
+    )
     if not names:
         return []
     by_key = {(t.operation, ratio_name(r)): r for t in owned for r in t.ratios}
@@ -281,11 +303,16 @@ def _layer(report: Report, backend: str, layer: str, chart_files: Mapping[str, s
     heading = LAYER_HEADINGS.get(layer, f"{layer} layer")
     lines = [f"## {heading} on {backend}", ""]
     for index, rungs in enumerate(split_rungs(ordered_rungs(timings))):
-        owners = [rung for rung in rungs if not index or knob_of(rung) is not None]
+        owners = [
+            rung
+            for rung in rungs
+            if not index or knob_of(rung) is not None or (is_async(rung) and not knob_of(rung))
+        ]
         if index:
             lines += [_group_heading(rungs), ""]
         lines += [*_timing_table(timings, operations, rungs), ""]
-        lines += _ratio_table(timings, operations, owners)
+        async_ladder = bool(index) and all(is_async(rung) for rung in rungs)
+        lines += _ratio_table(timings, operations, owners, async_ladder=async_ladder)
         lines += _query_table(timings, operations, rungs, every)
     return lines + _chart_lines(ladder_title(backend, layer), chart_files)
 
@@ -553,6 +580,7 @@ def render_markdown(report: Report, chart_files: dict[str, str]) -> str:
     lines += relationship_sections(report)
     lines += instruction_sections(report, chart_files)
     lines += _load(report, chart_files)
+    lines += async_sections(report)
     lines += _breakdown(report) + _conclusions(report)
     lines += _method() + _environment(report)
     lines += _leftover_charts(chart_files, _embedded_titles(report))

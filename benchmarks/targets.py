@@ -13,11 +13,16 @@ from collections.abc import Sequence
 from benchmarks.formatting import UNPINNED, pinned_down
 from benchmarks.ladder import (
     FLOOR,
+    FLOOR_ASYNC,
     FLOOR_DEPENDENCY,
     RAW,
+    RAW_ASYNC,
+    async_pairs,
+    async_variants,
     bench_variants,
     compared_pairs,
-    variant_names,
+    is_async,
+    sync_variants,
 )
 from benchmarks.results import (
     MET,
@@ -136,7 +141,8 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
                         else judge(ratio.interval, at_least=0.85),
                     )
                 )
-    for upper, lower in compared_pairs():
+    targets += async_floor_targets(load)
+    for upper, lower in (*compared_pairs(), *async_pairs()):
         endpoints = sorted(
             {
                 run.endpoint
@@ -185,8 +191,10 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
             NOT_MEASURED if not high else judge(exact(failures), at_most=0),
         )
     )
-    for app in variant_names():
+    for app in (v.name for v in bench_variants()):
         run = _load(load, "sqlite", app, "create", 16)
+        if run is None and is_async(app):
+            continue  # the async apps are loaded on create by --full only
         invalid = _invalid(run)
         targets.append(
             Target(
@@ -207,6 +215,106 @@ def check_targets(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[Ta
     return targets
 
 
+ASYNC_FLOOR_GOAL = 0.85
+"""The async reference app (core-async) against the async floor at c16: at least 85% of its
+requests/s, and of its efficiency in CPU per request (the floor's CPU per request at least
+0.85 of the app's: the app's at most 1/0.85 ≈ 1.18× the floor's)."""
+ASYNC_FLOOR_BACKENDS = ("postgresql", "sqlite")
+ASYNC_FLOOR_ENDPOINTS = ("get_one", "list_20")
+
+
+def async_references() -> list[str]:
+    """The async variants held to the async floor: those whose baseline is not async (the
+    async flavour of the reference, core-async)."""
+    return [v.name for v in async_variants() if v.baseline is None or not is_async(v.baseline)]
+
+
+def async_floor_target_name(app: str, endpoint: str, backend: str, measure: str) -> str:
+    """The name of an async floor target: the conclusions cite it."""
+    return f"{app} ≥ 85% of {FLOOR_ASYNC} ({measure}): {endpoint}, c16 ({backend})"
+
+
+def async_floor_targets(load: Sequence[LoadRun]) -> list[Target]:
+    """The async reference app against the async floor at c16, on get_one and list_20, on
+    PostgreSQL (asyncpg) and SQLite (aiosqlite): requests/s ratio ≥ 0.85, and server CPU per
+    request ratio ≤ 1/0.85. Invalid cells and cells not loaded are not measured."""
+    targets: list[Target] = []
+    for app in async_references():
+        for backend in ASYNC_FLOOR_BACKENDS:
+            for endpoint in ASYNC_FLOOR_ENDPOINTS:
+                run = _load(load, backend, app, endpoint, 16)
+                invalid = _invalid(run, _load(load, backend, FLOOR_ASYNC, endpoint, 16))
+                ratio = None if invalid else _ratio(run, FLOOR_ASYNC)
+                targets.append(
+                    Target(
+                        async_floor_target_name(app, endpoint, backend, "requests/s"),
+                        f"{app}/{FLOOR_ASYNC} requests/s ≥ {ASYNC_FLOOR_GOAL:.2f}",
+                        invalid or (NOT_MEASURED if ratio is None else _show(ratio)),
+                        NOT_MEASURED
+                        if ratio is None
+                        else judge(ratio.interval, at_least=ASYNC_FLOOR_GOAL),
+                    )
+                )
+                cpu = None if invalid else _cpu_ratio(run, FLOOR_ASYNC)
+                limit = 1 / ASYNC_FLOOR_GOAL
+                targets.append(
+                    Target(
+                        async_floor_target_name(app, endpoint, backend, "CPU per request"),
+                        f"{app}/{FLOOR_ASYNC} server CPU per request ≤ {limit:.2f}",
+                        invalid or (NOT_MEASURED if cpu is None else _show(cpu)),
+                        NOT_MEASURED if cpu is None else judge(cpu.interval, at_most=limit),
+                    )
+                )
+    return targets
+
+
+def async_floor_conclusions(
+    timings: Sequence[Timing], load: Sequence[LoadRun], backend: str
+) -> list[str]:
+    """Where the async reference app falls short of the async floor over the wire (a target
+    missed or not significant), why: its request in process against the floor's, and what
+    its data layer and the raw async driver take of that request."""
+    lines = []
+    index = TimingIndex(timings)
+    for app in async_references():
+        for endpoint in ASYNC_FLOOR_ENDPOINTS:
+            run = _load(load, backend, app, endpoint, 16)
+            invalid = _invalid(run, _load(load, backend, FLOOR_ASYNC, endpoint, 16))
+            ratio = None if invalid else _ratio(run, FLOOR_ASYNC)
+            if ratio is None:
+                continue
+            status = judge(ratio.interval, at_least=ASYNC_FLOOR_GOAL)
+            if status == MET:
+                continue
+            line = (
+                f"{backend}, over the wire, {endpoint} at c16: {app} serves {_show(ratio)}× "
+                f"{FLOOR_ASYNC}'s requests/s, the target ≥ {ASYNC_FLOOR_GOAL:.2f} is {status}"
+            )
+            if not pinned_down(ratio):
+                line += f" ({UNPINNED})"
+            cpu = _cpu_ratio(run, FLOOR_ASYNC)
+            if cpu is not None:
+                line += f"; its server's CPU per request is {_show(cpu)}× the floor's"
+            app_asgi = index.get("asgi", backend, app, endpoint)
+            floor_asgi = index.get("asgi", backend, FLOOR_ASYNC, endpoint)
+            app_data = index.get("data", backend, app, endpoint)
+            raw_data = index.get("data", backend, RAW_ASYNC, endpoint)
+            if app_asgi and floor_asgi:
+                line += (
+                    f". Why: in process its request takes {app_asgi.interval.median:,.0f} µs "
+                    f"against the floor's {floor_asgi.interval.median:,.0f} µs, which does no "
+                    "database work"
+                )
+                if app_data and raw_data:
+                    line += (
+                        f"; its data layer alone takes {app_data.interval.median:,.0f} µs per "
+                        f"call, of which the raw async driver's own round trip is "
+                        f"{raw_data.interval.median:,.0f} µs"
+                    )
+            lines.append(line + ".")
+    return lines
+
+
 def wire_target_name(upper: str, lower: str, endpoint: str, backend: str) -> str:
     """The name of the over-the-wire target of ``upper`` against ``lower``: the conclusions
     cite it, so that the two can never disagree."""
@@ -218,12 +326,13 @@ def conclusions(timings: Sequence[Timing], load: Sequence[LoadRun]) -> list[str]
     variant (the ORM over Core), where it is noise, and what the framework floor takes."""
     lines: list[str] = []
     for backend in sorted({t.backend for t in timings} | {run.backend for run in load}):
-        for upper, lower in compared_pairs():
+        for upper, lower in (*compared_pairs(), *async_pairs()):
             lines += _data_conclusion(timings, backend, upper, lower)
             lines += _wire_conclusions(load, backend, upper, lower)
-        for variant in bench_variants():
+        for variant in sync_variants():
             if variant.baseline is None:
                 lines += _floor_conclusions(timings, backend, variant.name)
+        lines += async_floor_conclusions(timings, load, backend)
     return lines
 
 

@@ -22,7 +22,7 @@ from benchmarks.formatting import (
     format_ratio_value,
     format_us,
 )
-from benchmarks.ladder import RAW, bench_variants, compared_pairs
+from benchmarks.ladder import RAW, compared_pairs, sync_variants
 from benchmarks.report import crash_count, failed_gates, target_counts
 from benchmarks.results import Gate, Ratio, Report, Timing
 from benchmarks.verdict import the_answer
@@ -40,14 +40,15 @@ def _find_ratio(timing: Timing | None, numerator: str, denominator: str) -> Rati
 
 
 def _summary_rungs() -> list[str]:
-    """The summary's time columns: the raw driver, then every variant."""
-    return [RAW, *(variant.name for variant in bench_variants())]
+    """The summary's time columns: the raw driver, then every sync variant (the async ones
+    are in the report, and in the answer's sentence on asyncio)."""
+    return [RAW, *(variant.name for variant in sync_variants())]
 
 
 def _summary_ratios() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The summary's ratio columns: each variant over its baseline variant (with interval),
     then each variant with no baseline over the raw driver (median only)."""
-    plain = [(v.name, RAW) for v in bench_variants() if v.baseline is None]
+    plain = [(v.name, RAW) for v in sync_variants() if v.baseline is None]
     return compared_pairs(), plain
 
 

@@ -1,4 +1,4 @@
-"""*The answer*: what the ORM costs a FastAPI developer, in at most nine sentences.
+"""*The answer*: what the ORM costs a FastAPI developer, in at most ten sentences.
 
 The report and the terminal open (or end) with these sentences, so a reader gets the verdict
 before the ladder. Every sentence is written from this run's figures, each with its 95%
@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from benchmarks.async_report import async_sentence
 from benchmarks.charts import ordered_backends
 from benchmarks.curves import find_fit, fit_difference, lifecycle
 from benchmarks.formatting import (
@@ -33,7 +34,7 @@ from benchmarks.stats import bootstrap_median_interval
 from benchmarks.validity import usable_runs
 from benchmarks.workloads import SEED_ROWS
 
-MAX_SENTENCES = 9
+MAX_SENTENCES = 10
 KNOB_WORDS = {
     "expire_on_commit": "expire_on_commit=True (the Session's default)",
     "columns": "selecting columns instead of Todo objects",
@@ -403,6 +404,7 @@ def the_answer(report: Report) -> list[str]:
         sentence_knobs(figures, upper),
         sentence_floor(figures, reference().name),
         relationship_sentence(report, figures.backend),
+        async_sentence(report, figures.backend),
         sentence_recommendation(figures, upper, lower),
     ]
     return [s for s in sentences if s is not None][:MAX_SENTENCES]

@@ -26,7 +26,14 @@ import numpy as np
 
 from benchmarks import server_cpu
 from benchmarks.database import BenchDatabase
-from benchmarks.ladder import FLOOR, baseline, bench_variants, variant_names
+from benchmarks.ladder import (
+    FLOOR,
+    FLOOR_ASYNC,
+    async_variants,
+    baseline,
+    bench_variants,
+    sync_variants,
+)
 from benchmarks.load import LoadStats, RequestMix, choose_generator, run_load
 from benchmarks.registry import OPERATIONS
 from benchmarks.results import LoadRun, ServerCrash
@@ -43,6 +50,7 @@ from benchmarks.stats import (
     interleaved_schedule,
     make_round_ratio,
 )
+from benchmarks.summary import extra_ratios
 from benchmarks.workloads import HOT_IDS
 
 HEAVY_WINDOW_FACTOR = 4.0
@@ -61,12 +69,18 @@ class WireConfig:
     workers: int = 1
     """uvicorn worker processes per server (``--workers``); more than one is compared with
     the same app's single process on the same endpoint and concurrency."""
+    asynchronous: bool = False
+    """Also load the async variants (and the async floor, with ``floor``)."""
 
     @property
     def apps(self) -> tuple[str, ...]:
-        """The apps loaded: the floor when asked for, then every variant (read when used, so
-        a variant registered after the profile was built is loaded too)."""
-        return ((FLOOR,) if self.floor else ()) + variant_names()
+        """The apps loaded: the floor when asked for, then every sync variant, then (when
+        ``asynchronous``) the async floor and every async variant (read when used, so a
+        variant registered after the profile was built is loaded too)."""
+        apps = ((FLOOR,) if self.floor else ()) + tuple(v.name for v in sync_variants())
+        if self.asynchronous:
+            apps += ((FLOOR_ASYNC,) if self.floor else ()) + tuple(v.name for v in async_variants())
+        return apps
 
     @property
     def window_factor(self) -> float:
@@ -98,6 +112,8 @@ def server_command(app: str, *args: str) -> list[str]:
     """The command that serves ``app``: the floor's module, or the variant's own command."""
     if app == FLOOR:
         return [sys.executable, "-m", "benchmarks.floor", *args]
+    if app == FLOOR_ASYNC:
+        return [sys.executable, "-m", "benchmarks.floor", "--async", *args]
     return next(v for v in bench_variants() if v.name == app).command(*args)
 
 
@@ -309,6 +325,7 @@ def summarize(
     app's single process (``orm×2/orm×1``), not with another app.
     """
     ratio_against = {v.name: baseline(v, "wire") for v in bench_variants()}
+    ratio_against[FLOOR_ASYNC] = FLOOR
     runs: dict[Key, LoadRun] = {}
     for (app, endpoint, concurrency, workers), repeats in results.items():
         throughput = [stats.requests_per_s for stats in repeats]
@@ -352,20 +369,27 @@ def summarize(
             server_crashes=list((crashes or {}).get((app, endpoint, concurrency, workers), [])),
         )
     for (app, endpoint, concurrency, workers), run in runs.items():
+        comparisons: list[tuple[LoadRun | None, tuple[str, str]]] = []
         if workers == 1:
-            other = runs.get((ratio_against.get(app, ""), endpoint, concurrency, 1))
-            names = (app, other.app if other else "")
+            # the baseline first, then the extra comparisons the timings make too (an async
+            # variant against its sync twin and the async floor), where they were loaded
+            for against in (ratio_against.get(app, ""), *extra_ratios(app)):
+                other = runs.get((against, endpoint, concurrency, 1))
+                comparisons.append((other, (app, other.app if other else "")))
         else:
             other = runs.get((app, endpoint, concurrency, 1))
-            names = (f"{app}×{workers}", f"{app}×1")
-        if run.invalid or other is None or other.invalid:
-            continue
-        pairs = answered_rounds(run.requests_per_s_samples, other.requests_per_s_samples)
-        if pairs:
-            run.ratios.append(make_round_ratio(*names, *pairs))
-        pairs = answered_rounds(run.cpu_us_per_request_samples, other.cpu_us_per_request_samples)
-        if pairs:
-            run.cpu_ratios.append(make_round_ratio(*names, *pairs))
+            comparisons.append((other, (f"{app}×{workers}", f"{app}×1")))
+        for other, names in comparisons:
+            if run.invalid or other is None or other.invalid:
+                continue
+            pairs = answered_rounds(run.requests_per_s_samples, other.requests_per_s_samples)
+            if pairs:
+                run.ratios.append(make_round_ratio(*names, *pairs))
+            pairs = answered_rounds(
+                run.cpu_us_per_request_samples, other.cpu_us_per_request_samples
+            )
+            if pairs:
+                run.cpu_ratios.append(make_round_ratio(*names, *pairs))
     return list(runs.values())
 
 

@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks.database import BenchDatabase
-from benchmarks.ladder import bench_variants
+from benchmarks.ladder import sync_variants
 from benchmarks.registry import OPERATIONS, Implementation, Operation, Rung, series_operations
 from todo_contract.variants import Variant
 
@@ -82,9 +82,10 @@ def kept(variant: Variant, operation: Operation) -> Implementation:
 
 
 def kept_open_rungs() -> list[Rung]:
-    """One kept-open rung per measured variant: get_one and every size of the list series."""
+    """One kept-open rung per measured sync variant: get_one and every size of the list
+    series (the async variants have none: the lifecycle question is the sync ladder's)."""
     rungs = []
-    for variant in bench_variants():
+    for variant in sync_variants():
         implementations = {
             name: kept(variant, OPERATIONS[name])
             for name in (*KEPT_OPERATIONS, *series_operations("list"))

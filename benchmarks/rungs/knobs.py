@@ -16,7 +16,7 @@ from sqlalchemy import Row, insert, select
 from sqlalchemy.orm import Session
 
 from benchmarks.database import BenchDatabase
-from benchmarks.ladder import family_variant
+from benchmarks.ladder import PSYCOPG, async_variants, family_variant
 from benchmarks.registry import (
     OPERATIONS,
     ExtraStatements,
@@ -24,6 +24,7 @@ from benchmarks.registry import (
     Rung,
     series_operations,
 )
+from benchmarks.rungs.variants import awaiting_variant_rung
 from benchmarks.workloads import LIST_COMPLETED, list_filter
 from todo_contract.clock import utc_now
 from todo_contract.params import TodoFilter
@@ -199,4 +200,30 @@ def knob_rungs() -> list[Rung]:
             dict(EXTRA_STATEMENTS.get(knob, {})),
         )
         for knob, description in KNOBS.items()
+    ]
+
+
+PSYCOPG_DESCRIPTION = (
+    "the same async code on psycopg 3's async mode instead of asyncpg (PostgreSQL only): "
+    "against the variant, what the driver changes; against the sync twin, what asyncio "
+    "changes with the driver held"
+)
+
+
+def async_knob_rungs() -> list[Rung]:
+    """The psycopg knob on the first registered async variant of hand-written SQL
+    (``core-async+psycopg``): PostgreSQL only, where the async variant's own driver (asyncpg)
+    is not the sync one's (psycopg)."""
+    sql = next((v for v in async_variants() if v.family == "sql"), None)
+    if sql is None:
+        return []
+    return [
+        awaiting_variant_rung(
+            sql,
+            driver=PSYCOPG,
+            name=f"{sql.name}+{PSYCOPG}",
+            description=PSYCOPG_DESCRIPTION,
+            rung_baseline=sql.name,
+            backends=("postgresql",),
+        )
     ]

@@ -31,7 +31,7 @@ from core_app import queries
 from todo_contract.clock import next_updated_at, utc_now
 from todo_contract.schemas import TagCount, TodoCount, TodoCreate, TodoRead
 
-rung("raw", "the DB-API driver alone: hand-written SQL, no SQLAlchemy", baseline=None)
+RAW_RUNG = rung("raw", "the DB-API driver alone: hand-written SQL, no SQLAlchemy", baseline=None)
 
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mysql"}
 """SQLAlchemy's dialect name for each backend: the key of core_app's per-dialect statements."""
@@ -61,6 +61,11 @@ def statements_for(backend: str) -> dict[str, str]:
     ZONE``); the driver alone needs no cast, so the raw rung sends none: that is part of what
     SQLAlchemy adds. A test compares what each rung's driver receives, operation by operation.
     """
+    return {name: to_paramstyle(sql, backend) for name, sql in named_statements(backend).items()}
+
+
+def named_statements(backend: str) -> dict[str, str]:
+    """``statements_for``'s statements with their named parameters (``:name``) as written."""
     sql = {
         "get": queries.SELECT_TODO[DIALECTS[backend]],
         "get_for_update": queries.SELECT_TODO_FOR_UPDATE[DIALECTS[backend]],
@@ -77,7 +82,7 @@ def statements_for(backend: str) -> dict[str, str]:
         "attach_tags": queries.ATTACH_TAGS,
         "detach_tags": queries.DETACH_TAGS,
     }
-    return {name: to_paramstyle(statement_text(clause), backend) for name, clause in sql.items()}
+    return {name: statement_text(clause) for name, clause in sql.items()}
 
 
 def expanded(
@@ -176,24 +181,25 @@ class RawDriver:
         self.connection.close()
 
 
-def _timestamp(value: Any) -> datetime:
+def timestamp(value: Any) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _tag_names(value: Any) -> list[str]:
+def tag_names(value: Any) -> list[str]:
     """The tags column: a JSON array's text (SQLite, MariaDB) or a list (PostgreSQL)."""
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
-def _todo(row: Sequence[Any]) -> TodoRead:
+def todo_of(row: Sequence[Any]) -> TodoRead:
+    """A row of the todos' SELECT (tags last, when selected) as the apps return it."""
     return TodoRead(
         id=row[0],
         title=row[1],
         completed=bool(row[2]),
         priority=row[3],
-        created_at=_timestamp(row[4]),
-        updated_at=_timestamp(row[5]),
-        tags=_tag_names(row[6]) if len(row) > 6 else [],
+        created_at=timestamp(row[4]),
+        updated_at=timestamp(row[5]),
+        tags=tag_names(row[6]) if len(row) > 6 else [],
     )
 
 
@@ -208,6 +214,9 @@ def driver(bench: BenchDatabase) -> RawDriver:
     return raw
 
 
+RAW_RUNG.counting = lambda bench: driver(bench).counting()
+
+
 @implements("raw", "get_one")
 def get_one(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
     """SELECT one row, build a TodoRead."""
@@ -215,7 +224,7 @@ def get_one(bench: BenchDatabase, todo_id: int) -> TodoRead | None:
     with raw.transaction(write=False) as cursor:
         cursor.execute(raw.sql["get"], {"id": todo_id})
         row = cursor.fetchone()
-    return None if row is None else _todo(row)
+    return None if row is None else todo_of(row)
 
 
 def _list(bench: BenchDatabase, limit: int, completed: bool | None = None) -> list[TodoRead]:
@@ -226,7 +235,7 @@ def _list(bench: BenchDatabase, limit: int, completed: bool | None = None) -> li
         else:
             page = {"completed": completed, "limit": limit, "offset": 0}
             cursor.execute(raw.sql["list_completed"], page)
-        return [_todo(row) for row in cursor.fetchall()]
+        return [todo_of(row) for row in cursor.fetchall()]
 
 
 def _lister(rows: int) -> Implementation:
@@ -255,7 +264,7 @@ def list_by_tag(bench: BenchDatabase, _: object) -> list[TodoRead]:
     with raw.transaction(write=False) as cursor:
         page = {"tag": query.tag, "limit": query.limit, "offset": query.offset}
         cursor.execute(raw.sql["list_by_tag"], page)
-        return [_todo(row) for row in cursor.fetchall()]
+        return [todo_of(row) for row in cursor.fetchall()]
 
 
 @implements("raw", "tag_counts")
@@ -312,7 +321,7 @@ def update(bench: BenchDatabase, change: tuple[int, dict[str, Any]]) -> TodoRead
         row = cursor.fetchone()
         if row is None:
             return None
-        todo = _todo(row).model_dump() | changes
+        todo = todo_of(row).model_dump() | changes
         todo["updated_at"] = next_updated_at(todo["updated_at"])
         cursor.execute(raw.sql["update"], {**todo, "updated_at": raw.time(todo["updated_at"])})
         if "tags" in changes:

@@ -9,16 +9,23 @@ The insert series (``insert_1``, ``insert_10``, ``insert_100``, ``seed_1000``: N
 transaction) has no repository function (the API creates one todo at a time); it is written
 once per *family*, the way code of that family would seed: the ORM adds N mapped objects and
 commits, hand-written SQL executes one INSERT with N parameter sets.
+
+An async variant's rung (style ``async``) is the same, awaited: its ``open_unit`` on the
+``AsyncDatabase`` an async app holds (``benchmarks.awaiting.async_database``), its
+repository's coroutine, and the family's bulk insert written with ``await``. It is measured
+with the awaiting sampler (``Rung.awaits``).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from sqlalchemy import text
 
+from benchmarks.awaiting import async_database, async_engine_counting
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import baseline, bench_variants
 from benchmarks.registry import (
@@ -56,6 +63,76 @@ def through_repository(
 
     perform.__doc__ = f"{repository.__name__}, {operation.description}, in its own unit of work"
     return perform
+
+
+def awaiting_through_repository(
+    open_unit: OpenUnit,
+    repository: ModuleType,
+    operation: Operation,
+    call: RepositoryCall,
+    driver: str | None = None,
+) -> Implementation:
+    """Perform ``operation`` with an async variant's repository, in a unit of work of its own
+    (an ``AsyncSession``, or an ``AsyncConnection`` whose ``open_unit`` is a coroutine)."""
+    write = operation.writes
+
+    async def perform(bench: BenchDatabase, argument: Any) -> Any:
+        unit = open_unit(async_database(bench, driver), write=write)
+        if inspect.isawaitable(unit):
+            unit = await unit  # an AsyncConnection, already started
+        try:
+            return await call(repository, unit, argument)
+        finally:
+            await unit.close()  # as the app's dependency closes it
+
+    perform.__doc__ = f"{repository.__name__}, {operation.description}, awaited in its own unit"
+    return perform
+
+
+def mapped_todo(variant: Variant) -> Any:
+    """The variant's mapped ``Todo``: from its ``models`` module, or, for a variant that maps
+    nothing of its own (``orm_app.aio`` reuses ``orm_app.models``), the one its repository
+    uses."""
+    try:
+        return variant.module("models").Todo
+    except ModuleNotFoundError:
+        return variant.module("repository").Todo
+
+
+def awaiting_orm_bulk_insert(
+    open_unit: OpenUnit, todo: Any, driver: str | None = None
+) -> Implementation:
+    """The ORM's unit of work on asyncio: add_all N mapped objects, one awaited commit."""
+
+    async def insert_rows(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+        now = utc_now()
+        async with open_unit(async_database(bench, driver), write=True) as session:
+            session.add_all(
+                todo(**item.model_dump(exclude={"tags"}), created_at=now, updated_at=now)
+                for item in items
+            )
+            await session.commit()
+        return len(items)
+
+    return insert_rows
+
+
+def awaiting_sql_bulk_insert(open_unit: OpenUnit, driver: str | None = None) -> Implementation:
+    """Hand-written SQL on asyncio: one text() INSERT executed with N parameter sets."""
+
+    async def insert_rows(bench: BenchDatabase, items: list[TodoCreate]) -> int:
+        now = utc_now()
+        connection = await open_unit(async_database(bench, driver), write=True)
+        try:
+            async with connection.begin():
+                await connection.execute(
+                    INSERT_MANY, [{**item.model_dump(), "created_at": now} for item in items]
+                )
+        finally:
+            await connection.close()
+        return len(items)
+
+    return insert_rows
 
 
 def orm_bulk_insert(open_unit: OpenUnit, models: ModuleType) -> Implementation:
@@ -146,9 +223,24 @@ INSERT_SERIES = series_operations("insert")
 """The bulk inserts every family implements: N rows in one transaction."""
 
 
+def family_extra_statements(variant: Variant) -> dict[str, ExtraStatements]:
+    """What a variant of the ORM family declares beyond Core's statements: its tags'
+    SELECTs and add_all's INSERTs (nothing for hand-written SQL)."""
+    if variant.family != "orm":
+        return {}
+    extra = tag_loading_operations()
+    for name in INSERT_SERIES:
+        rows = OPERATIONS[name].rows
+        if rows > 1:
+            extra[name] = add_all_statements(rows)
+    return extra
+
+
 def variant_rung(variant: Variant) -> Rung:
     """The variant's rung: every operation through its repository, plus its family's bulk
     insert; ratios against its baseline variant's rung, or the raw driver."""
+    if variant.style == "async":
+        return awaiting_variant_rung(variant)
     open_unit = variant.module("db").open_unit
     repository = variant.module("repository")
     implementations = {
@@ -156,19 +248,54 @@ def variant_rung(variant: Variant) -> Rung:
         for name, operation in OPERATIONS.items()
         if operation.repository is not None
     }
-    extra: dict[str, ExtraStatements] = {}
     if variant.family == "orm":
-        extra |= tag_loading_operations()
         insert_rows = orm_bulk_insert(open_unit, variant.module("models"))
-        for name in INSERT_SERIES:
-            rows = OPERATIONS[name].rows
-            if rows > 1:
-                extra[name] = add_all_statements(rows)
     else:
         insert_rows = sql_bulk_insert(open_unit)
     implementations |= dict.fromkeys(INSERT_SERIES, insert_rows)
     return Rung(
-        variant.name, variant.description, baseline(variant, "data"), implementations, extra
+        variant.name,
+        variant.description,
+        baseline(variant, "data"),
+        implementations,
+        family_extra_statements(variant),
+    )
+
+
+def awaiting_variant_rung(
+    variant: Variant,
+    *,
+    driver: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    rung_baseline: str | None = None,
+    backends: tuple[str, ...] | None = None,
+) -> Rung:
+    """An async variant's rung (or, with ``driver``, a knob on it that opens its handle on
+    another driver): its repository's coroutines, awaited."""
+    open_unit = variant.module("db").open_unit
+    repository = variant.module("repository")
+    implementations = {
+        op_name: awaiting_through_repository(
+            open_unit, repository, operation, operation.repository, driver
+        )
+        for op_name, operation in OPERATIONS.items()
+        if operation.repository is not None
+    }
+    if variant.family == "orm":
+        insert_rows = awaiting_orm_bulk_insert(open_unit, mapped_todo(variant), driver)
+    else:
+        insert_rows = awaiting_sql_bulk_insert(open_unit, driver)
+    implementations |= dict.fromkeys(INSERT_SERIES, insert_rows)
+    return Rung(
+        name or variant.name,
+        description or variant.description,
+        rung_baseline or baseline(variant, "data"),
+        implementations,
+        family_extra_statements(variant),
+        awaits=True,
+        backends=backends,
+        counting=async_engine_counting(driver),
     )
 
 

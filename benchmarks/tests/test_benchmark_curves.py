@@ -122,7 +122,12 @@ def test_every_size_of_both_series_is_an_operation_of_the_registry() -> None:
 
 LIST_STATEMENTS = {
     "raw": 1,
+    "raw-async": 1,
+    "raw-async+psycopg": 1,
     "core": 1,
+    "core-async": 1,
+    "core-async+psycopg": 1,
+    "orm-async": 2,
     "core+kept_open": 1,
     "orm": 2,
     "orm+kept_open": 2,
@@ -152,8 +157,10 @@ def test_the_sized_operations_send_their_baselines_statements(bench: BenchDataba
         for operation in (*series_operations("list"), *series_operations("insert")):
             if operation in ("list_1000", "seed_1000") or operation not in rung.implementations:
                 continue  # the thousand-row ones are counted by the harness's own tests
+            if not rung.runs_on(bench.backend):
+                continue  # raw-async+psycopg and core-async+psycopg: PostgreSQL only
             count = queries_per_operation(bench, rung, operation)
-            add_all = rung.name == "orm" and OPERATIONS[operation].series == "insert"
+            add_all = rung.name in ("orm", "orm-async") and OPERATIONS[operation].series == "insert"
             if OPERATIONS[operation].series == "list":
                 expected = list_statements(rung.name, OPERATIONS[operation].rows)
             else:

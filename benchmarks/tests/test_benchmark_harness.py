@@ -15,12 +15,13 @@ import pytest
 import core_app
 import orm_app
 from benchmarks import cli, floor
+from benchmarks.awaiting import perform
 from benchmarks.cli import main as bench_main
 from benchmarks.counting import counting_engine, does_work
 from benchmarks.data_layer import queries_per_operation
 from benchmarks.database import BenchDatabase, bench_database, fresh_url
 from benchmarks.gates import query_count_gate, same_answers_gate
-from benchmarks.ladder import variant_names
+from benchmarks.ladder import async_variants, sync_variants
 from benchmarks.registry import OPERATIONS, Rung, load_rungs
 from benchmarks.results import Gate, Interval, Timing
 from benchmarks.rungs.raw import driver, statements_for
@@ -47,13 +48,15 @@ def test_the_rungs_return_the_same_todo(bench: BenchDatabase) -> None:
     rungs = load_rungs()
     todo_id = bench.seeded_ids[3]
     answers = {
-        name: rung.implementations["get_one"](bench, todo_id)
+        name: perform(bench, rung.implementations["get_one"], todo_id)
         for name, rung in rungs.items()
-        if "get_one" in rung.implementations
+        if "get_one" in rung.implementations and rung.runs_on(bench.backend)
     }
     assert set(answers) == {
         *("raw", "core", "orm", "orm+columns", "orm+identity_map"),
         *("core+kept_open", "orm+kept_open"),
+        *("raw-async", "core-async", "orm-async"),
+        *(("raw-async+psycopg", "core-async+psycopg") if bench.backend == "postgresql" else ()),
     }
     assert len({answer.model_dump_json() for answer in answers.values()}) == 1
 
@@ -231,8 +234,11 @@ def test_a_tiny_real_run_writes_a_complete_report_and_compares_with_itself(
     apps = {
         (run["app"], run["concurrency"]) for run in report["load"] if run["endpoint"] == "get_one"
     }
-    servers = ("floor", *variant_names(), VARIANT.name)  # the run had the throwaway registered
-    assert apps == {(app, level) for app in servers for level in (1, 4)}
+    servers = ("floor", *(v.name for v in sync_variants()), VARIANT.name)  # the throwaway too
+    asynchronous = ("floor-async", *(v.name for v in async_variants()))  # c4 loads them too
+    assert apps == {(app, level) for app in servers for level in (1, 4)} | {
+        (app, 4) for app in asynchronous
+    }
     assert all(run["errors"] == 0 and run["requests"] > 0 for run in report["load"])
     assert report["breakdown"] and report["targets"] and report["conclusions"]
     assert report["settings"]["load_generator_ceiling_rps"] > 0

@@ -25,7 +25,7 @@ import pytest
 
 from benchmarks import builtin_load, load, wrk
 from benchmarks.database import BenchDatabase
-from benchmarks.ladder import compared_pairs, variant_names
+from benchmarks.ladder import compared_pairs, sync_variants
 from benchmarks.load import LoadStats, RequestMix, run_load
 from benchmarks.servers import (
     Server,
@@ -621,7 +621,7 @@ def test_a_delete_cell_answers_only_204_with_each_generator(
 
     runs = measure_wire(bench, plan, tmp_path)
 
-    assert {run.app for run in runs} == set(variant_names())
+    assert {run.app for run in runs} == {variant.name for variant in sync_variants()}
     for run in runs:
         assert run.generator == generator
         assert run.expected_status == 204
