@@ -176,7 +176,7 @@ def _values(url: URL, key: str) -> list[str]:
 
 def _bounded_aiomysql(url: URL, settings: Settings) -> Callable[[], Awaitable[Any]]:
     """A connect function for aiomysql whose connections never wait longer than the read
-    timeout for the server.
+    timeout for the server, and do not fetch warnings.
 
     aiomysql, unlike PyMySQL, has no read timeout: a frozen server would hold a request for as
     long as TCP keeps the connection. ``BoundedAiomysql`` reads every packet, the server's
@@ -194,7 +194,23 @@ def _bounded_aiomysql(url: URL, settings: Settings) -> Callable[[], Awaitable[An
     _, arguments = dialect().create_connect_args(url)
     arguments["connect_timeout"] = settings.database_connect_timeout
 
+    class QuietCursor(aiomysql.Cursor):  # type: ignore[misc]
+        async def _show_warnings(self, _connection: Any) -> None:
+            """Skipped: aiomysql sends ``SHOW WARNINGS`` after every statement that left one
+            (each ``INSERT IGNORE`` of a tag that exists) and re-raises them as Python
+            warnings; PyMySQL, the sync app's driver, stopped doing so in 1.0. One more
+            round trip per such write, and a statement the counts would not see."""
+
+    class QuietSSCursor(QuietCursor, aiomysql.SSCursor):  # type: ignore[misc]
+        pass
+
+    quiet = {aiomysql.Cursor: QuietCursor, aiomysql.SSCursor: QuietSSCursor}
+
     class BoundedAiomysql(aiomysql.Connection):  # type: ignore[misc]
+        def cursor(self, *cursors: type[Any]) -> Any:
+            """Cursors that leave warnings unfetched, as PyMySQL's do (``QuietCursor``)."""
+            return super().cursor(*(quiet.get(cursor, cursor) for cursor in cursors))
+
         async def _read_bytes(self, num_bytes: int) -> bytes:
             try:
                 async with asyncio.timeout(read_timeout):
