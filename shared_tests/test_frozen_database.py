@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
 
 from shared_tests.app_database import hold_connection
 from shared_tests.conftest import AppFactory, assert_no_checked_out_connections
@@ -257,6 +258,33 @@ def test_the_timeout_settings_reach_the_async_drivers_connection(
             await database.dispose()
 
     asyncio.run(check())
+
+
+@pytest.mark.backends("mariadb")
+def test_aiomysql_leaves_warnings_unfetched_as_pymysql_does(database_url: str) -> None:
+    """An ``INSERT IGNORE`` of a tag that exists leaves a warning; aiomysql's own cursors
+    would send ``SHOW WARNINGS`` for it and raise it as a Python warning (an error under this
+    suite's filters), the app's cursors send nothing more."""
+
+    async def insert_twice() -> list[str]:
+        database = open_async_database(database_url, SMALL)
+        sent: list[str] = []
+        event.listen(
+            database.engine.sync_engine,
+            "before_cursor_execute",
+            lambda *args: sent.append(args[2]),
+        )
+        try:
+            async with database.engine.begin() as connection:
+                for _ in range(2):
+                    await connection.execute(text("INSERT IGNORE INTO tags (name) VALUES ('x')"))
+                return sent
+        finally:
+            await database.dispose()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(asyncio.run(insert_twice())) == 2
 
 
 @pytest.mark.backends("postgresql")
