@@ -68,15 +68,17 @@ their instructions on): a read of one row, a page of 20, a write."""
 
 
 HEADLINE_COUNTS = CountPlan(
-    # 6 operations per segment (10 before the async rungs doubled the segments: under
+    # 4 operations per segment (10 before the async rungs doubled the segments: under
     # callgrind the operations themselves, not the probe's start-up, now take most of its
-    # time, and 6 saved about 18 s here; a count is exact, n only averages what happens now
-    # and then, a collection or a cache refill)
-    n=6,
+    # time; a count is exact, n only averages what happens now and then, a collection or a
+    # cache refill)
+    n=4,
     heavy_n=2,
     warmup=2,
     main_ladder_only=True,
-    operations=("get_one", "list_20", "create"),
+    # the targets' two operations (create went when a fresh clone's make bench took 3 min 42 s
+    # with it, venv creation included)
+    operations=("get_one", "list_20"),
 )
 """Instruction counts of the main ladder on three headline operations: callgrind runs the code
 about 50 times slower, so the default profile counts these and ``--full`` counts everything."""
@@ -115,8 +117,10 @@ DEFAULT = Profile(
     # the in-process samples) and 4 over the wire (5 before tags): tags made every list and
     # the loading strategies' lists of 1,000 slower, and make bench went from 2 min 55 s to
     # 3 min 18 s; with these it took 2 min 54 s (venv present)
-    data=Plan(repeats=10, warmups=2, sample_seconds=0.015),
-    asgi=Plan(repeats=10, warmups=2, sample_seconds=0.015),
+    # 8 repeats since the asyncio rungs: a fresh clone's make bench took 3 min 42 s with 10
+    # (venv creation, 51 s of it, included)
+    data=Plan(repeats=8, warmups=2, sample_seconds=0.015),
+    asgi=Plan(repeats=8, warmups=2, sample_seconds=0.015),
     # the asyncio rungs in process on the three headline operations only, and over the wire
     # on get_one and list_20 at c16 (the async floor included): the cells the targets ask
     # for (full: everything, at every level). To make room for them within the 3-minute
@@ -130,12 +134,13 @@ DEFAULT = Profile(
         configs=_configs(
             ladder=("get_one", "list_20"),
             ladder_levels=(1, 16),
-            others=("create", "list_completed", "count", "update", "delete"),
+            # list_completed and count at c16 went for the same reason (--full keeps them)
+            others=("create", "update", "delete"),
             other_level=16,
             asynchronous=(("get_one", 16), ("list_20", 16)),
         )
         + (WireConfig("get_one", 64, floor=True),),
-        repeats=4,
+        repeats=3,  # 4 before the asyncio rungs, for the same reason as the 8 repeats above
         duration_s=0.2,
         warmup_s=0.06,
     ),
