@@ -74,7 +74,7 @@ HEADLINE_COUNTS = CountPlan(
     # cache refill)
     n=4,
     heavy_n=2,
-    warmup=2,
+    warmup=1,
     main_ladder_only=True,
     # the targets' two operations (create went when a fresh clone's make bench took 3 min 42 s
     # with it, venv creation included)
@@ -119,8 +119,8 @@ DEFAULT = Profile(
     # 3 min 18 s; with these it took 2 min 54 s (venv present)
     # 8 repeats since the asyncio rungs: a fresh clone's make bench took 3 min 42 s with 10
     # (venv creation, 51 s of it, included)
-    data=Plan(repeats=8, warmups=2, sample_seconds=0.015),
-    asgi=Plan(repeats=8, warmups=2, sample_seconds=0.015),
+    data=Plan(repeats=8, warmups=1, sample_seconds=0.015),
+    asgi=Plan(repeats=8, warmups=1, sample_seconds=0.015),
     # the asyncio rungs in process on the three headline operations only, and over the wire
     # on get_one and list_20 at c16 (the async floor included): the cells the targets ask
     # for (full: everything, at every level). To make room for them within the 3-minute
