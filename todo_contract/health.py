@@ -28,38 +28,37 @@ router = APIRouter(tags=["health"])
 
 def database_problem(database: Database) -> str | None:
     """Why the database cannot serve, or None when a query succeeds."""
-    guard = database.guard
-    if guard is not None and (problem := guard.problem()) is not None:
+    if database.guard is not None and (problem := database.guard.problem()) is not None:
         return problem
     try:
         with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except DatabaseUnavailable as exc:
-        return str(exc)
-    except PoolTimeout:
-        return POOL_TIMEOUT
-    except SQLAlchemyError as exc:
-        logger.error("health check failed: %s", type(exc).__name__)
-        return "the database did not answer"
+    except (DatabaseUnavailable, SQLAlchemyError) as exc:
+        return check_failed(exc)
     return None
 
 
 async def async_database_problem(database: AsyncDatabase) -> str | None:
     """``database_problem`` for the asyncio flavour, on its async engine."""
-    guard = database.guard
-    if guard is not None and (problem := guard.problem()) is not None:
+    if database.guard is not None and (problem := database.guard.problem()) is not None:
         return problem
     try:
         async with database.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except DatabaseUnavailable as exc:
-        return str(exc)
-    except PoolTimeout:
-        return POOL_TIMEOUT
-    except (SQLAlchemyError, OSError) as exc:  # OSError: bare from the async drivers
-        logger.error("health check failed: %s", type(exc).__name__)
-        return "the database did not answer"
+    except (DatabaseUnavailable, SQLAlchemyError, OSError) as exc:  # OSError: bare, async
+        return check_failed(exc)
     return None
+
+
+def check_failed(exc: Exception) -> str:
+    """What ``/health`` says when its query raised ``exc`` (a log line when it is neither the
+    guard's nor the pool's own message)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc)
+    if isinstance(exc, PoolTimeout):
+        return POOL_TIMEOUT
+    logger.error("health check failed: %s", type(exc).__name__)
+    return "the database did not answer"
 
 
 HEALTH_ROUTE: dict[str, Any] = {
