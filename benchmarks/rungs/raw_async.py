@@ -30,7 +30,7 @@ from benchmarks.counting import StatementCounter
 from benchmarks.database import BenchDatabase
 from benchmarks.ladder import PSYCOPG, RAW, RAW_ASYNC
 from benchmarks.registry import OPERATIONS, RUNGS, Implementation, Rung, series_operations
-from benchmarks.rungs.raw import expanded, named_statements, tag_names, timestamp, to_paramstyle
+from benchmarks.rungs.raw import expanded, named_statements, to_paramstyle, todo_of
 from todo_contract.clock import next_updated_at, utc_now
 from todo_contract.schemas import TagCount, TodoCount, TodoCreate, TodoRead
 
@@ -270,18 +270,6 @@ class Unit:
         await self.raw.end(self.transaction, write=self.write, ok=kind is None)
 
 
-def _todo(row: Sequence[Any]) -> TodoRead:
-    return TodoRead(
-        id=row[0],
-        title=row[1],
-        completed=bool(row[2]),
-        priority=row[3],
-        created_at=timestamp(row[4]),
-        updated_at=timestamp(row[5]),
-        tags=tag_names(row[6]) if len(row) > 6 else [],
-    )
-
-
 def implementations(kind: str | None) -> dict[str, Implementation]:
     """Every operation on the raw async driver ``kind`` (None: the backend's own)."""
 
@@ -289,14 +277,14 @@ def implementations(kind: str | None) -> dict[str, Implementation]:
         raw = async_driver(bench, kind)
         async with Unit(raw, write=False):
             rows = await raw.fetch(raw.sql["get"], {"id": todo_id})
-        return _todo(rows[0]) if rows else None
+        return todo_of(rows[0]) if rows else None
 
     def lister(rows: int) -> Implementation:
         async def list_rows(bench: BenchDatabase, _: object) -> list[TodoRead]:
             raw = async_driver(bench, kind)
             async with Unit(raw, write=False):
                 found = await raw.fetch(raw.sql["list"], {"limit": rows, "offset": 0})
-            return [_todo(row) for row in found]
+            return [todo_of(row) for row in found]
 
         return list_rows
 
@@ -305,7 +293,7 @@ def implementations(kind: str | None) -> dict[str, Implementation]:
         page = {"completed": True, "limit": 20, "offset": 0}
         async with Unit(raw, write=False):
             found = await raw.fetch(raw.sql["list_completed"], page)
-        return [_todo(row) for row in found]
+        return [todo_of(row) for row in found]
 
     async def list_by_tag(bench: BenchDatabase, _: object) -> list[TodoRead]:
         raw = async_driver(bench, kind)
@@ -313,7 +301,7 @@ def implementations(kind: str | None) -> dict[str, Implementation]:
         page = {"tag": query.tag, "limit": query.limit, "offset": query.offset}
         async with Unit(raw, write=False):
             found = await raw.fetch(raw.sql["list_by_tag"], page)
-        return [_todo(row) for row in found]
+        return [todo_of(row) for row in found]
 
     async def tag_counts(bench: BenchDatabase, _: object) -> list[TagCount]:
         raw = async_driver(bench, kind)
@@ -353,7 +341,7 @@ def implementations(kind: str | None) -> dict[str, Implementation]:
             rows = await raw.fetch(raw.sql["get_for_update"], {"id": todo_id})
             if not rows:
                 return None
-            todo = _todo(rows[0]).model_dump() | changes
+            todo = todo_of(rows[0]).model_dump() | changes
             todo["updated_at"] = next_updated_at(todo["updated_at"])
             columns = {name: value for name, value in todo.items() if name != "tags"}
             await raw.run(
