@@ -49,8 +49,8 @@ CONFLICTS: dict[str, list[Callable[[], Exception]]] = {
         lambda: from_asyncpg(asyncpg.exceptions.SerializationError("could not serialize access")),
     ],
     "pymysql": [lambda: pymysql.err.OperationalError(1213, MARIADB_DEADLOCK)],
-    "aiomysql": [lambda: pymysql.err.OperationalError(1213, MARIADB_DEADLOCK)],
 }
+CONFLICTS["aiomysql"] = CONFLICTS["pymysql"]
 """Per driver (aiomysql raises PyMySQL's errors)."""
 OTHER_FAILURE: dict[str, Callable[[], Exception]] = {
     "psycopg": lambda: psycopg.errors.QueryCanceled("canceling statement due to timeout"),
@@ -58,8 +58,8 @@ OTHER_FAILURE: dict[str, Callable[[], Exception]] = {
         asyncpg.exceptions.QueryCanceledError("canceling statement due to timeout")
     ),
     "pymysql": lambda: pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"),
-    "aiomysql": lambda: pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"),
 }
+OTHER_FAILURE["aiomysql"] = OTHER_FAILURE["pymysql"]
 
 
 class FailingWrites:
