@@ -52,6 +52,7 @@ from benchmarks.stats import (
 )
 from benchmarks.summary import extra_ratios
 from benchmarks.workloads import HOT_IDS
+from todo_contract.settings import Settings
 
 HEAVY_WINDOW_FACTOR = 4.0
 DELETES_PER_SECOND = 5000
@@ -142,6 +143,49 @@ class Fleet:
         return self.running[key]
 
 
+CONNECTIONS_KEPT_FREE = 10
+"""Connections of the database server every app's pool leaves to others: the harness's own
+(seeding, the DELETE runs' fresh rows) and the server's reserved superuser slots."""
+
+
+def fair_pool_size(max_connections: int, pools: int, default: int) -> int:
+    """The pool size every app server gets when ``pools`` pools share one database server.
+
+    All servers run at once, so their pools together must fit in the database server's
+    ``max_connections``: four apps at the default 40 want 160, PostgreSQL's default limit is
+    100, and the app whose pool grew last was refused connections (503s, an invalid cell).
+    Every app gets the same size, so none is favoured, and the default when they all fit.
+    """
+    share = (max_connections - CONNECTIONS_KEPT_FREE) // pools
+    if share < 1:
+        raise RuntimeError(
+            f"the database server allows {max_connections} connections: too few for "
+            f"{pools} app pools and {CONNECTIONS_KEPT_FREE} kept free"
+        )
+    return min(default, share)
+
+
+def pool_environment(bench: BenchDatabase, apps: Sequence[tuple[str, int]]) -> dict[str, str]:
+    """``TODO_POOL_SIZE`` for every server, when their pools would not fit in the database
+    server's connections together (``fair_pool_size``); nothing on SQLite or when they fit.
+
+    Each worker process holds a pool of its own; the floors hold none.
+    """
+    pools = sum(workers for app, workers in apps if app not in (FLOOR, FLOOR_ASYNC))
+    if bench.backend == "sqlite" or pools == 0:
+        return {}
+    default = Settings().pool_size
+    size = fair_pool_size(max_connections(bench), pools, default)
+    return {} if size == default else {"TODO_POOL_SIZE": str(size)}
+
+
+def max_connections(bench: BenchDatabase) -> int:
+    """The database server's connection limit."""
+    query = "SHOW max_connections" if bench.backend == "postgresql" else "SELECT @@max_connections"
+    with bench.engine.connect() as connection:
+        return int(connection.exec_driver_sql(query).scalar_one())
+
+
 @contextmanager
 def servers(
     bench: BenchDatabase, apps: Sequence[tuple[str, int]], workdir: Path, cpu: int | None
@@ -149,8 +193,10 @@ def servers(
     """Start every (app, workers) real server on the benchmark database.
 
     A single process is pinned to ``cpu``; several workers are not pinned (they would only
-    take turns on one CPU), so they share the machine with the load generator.
+    take turns on one CPU), so they share the machine with the load generator. Their pools
+    share the database server's connections (``pool_environment``).
     """
+    environment = pool_environment(bench, apps)
     with ExitStack() as stack:
 
         def start(app: str, workers: int, generation: int) -> Server:
@@ -165,6 +211,7 @@ def servers(
                     port=port,
                     cpu=cpu if workers == 1 else None,
                     log_path=workdir / f"server-{app}-{workers}{again}.log",
+                    env=environment,
                 )
             )
 
