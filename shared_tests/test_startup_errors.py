@@ -1,11 +1,16 @@
 """Every failure before serving is a short message naming the cause and the fix, exit status 1.
 
-Each case starts the real ``python -m orm_app`` / ``python -m core_app`` and reads what a user
-would read in the terminal: no traceback at the default log level, at most a few lines.
+Each case runs the variant's command line (``python -m orm_app`` / ``python -m core_app`` …)
+to its exit and reads what a user would read in the terminal: no traceback at the default log
+level, at most a few lines. The command line runs in this process
+(``shared_tests.command_line``), since a refusal is decided before the app is imported; the
+first test shows that the real process prints the same, and the cases that need a process of
+their own (worker processes, a server that does start) start one.
 """
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -13,15 +18,17 @@ import httpx
 import pytest
 from sqlalchemy import make_url
 
+from shared_tests.command_line import run_in_process
 from shared_tests.live_server import free_port, live_server, run_to_exit
 from todo_contract.migrate import head_revision
 
-pytestmark = pytest.mark.slow
-
 
 def refusal(app_kind: str, args: list[str], cwd: Path) -> str:
-    """Run the server with ``args``; assert it refused to start briefly; return its message."""
-    result = run_to_exit(app_kind, args, cwd=cwd, timeout=30)
+    """Run the command line with ``args``; assert it refused to start briefly; return its
+    message."""
+    if "--port" not in args:
+        args = ["--port", str(free_port()), *args]
+    result = run_in_process(app_kind, args, cwd=cwd)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output, output
@@ -35,6 +42,34 @@ def elsewhere(database_url: str, **changes: object) -> str:
     """``database_url`` with some parts changed (port, database, drivername)."""
     url = make_url(database_url).set(**changes)  # type: ignore[arg-type]
     return url.render_as_string(hide_password=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--database-url", "oracle://scott@db/x"],
+        ["--workers", "0"],
+        ["--database-url", "sqlite:////no/such/directory/todos.db", "--log-level", "debug"],
+    ],
+    ids=["refusal", "usage-error", "debug-traceback"],
+)
+def test_the_command_line_in_process_exits_as_the_real_process_does(
+    app_kind: str, tmp_path: Path, args: list[str]
+) -> None:
+    args = ["--port", str(free_port()), *args]
+
+    real = run_to_exit(app_kind, args, cwd=tmp_path, timeout=30)
+    here = run_in_process(app_kind, args, cwd=tmp_path)
+
+    assert (here.returncode, here.stdout) == (real.returncode, real.stdout)
+    assert without_timestamps(here.stderr) == without_timestamps(real.stderr)
+    assert here.stderr.strip(), "nothing was printed: the comparison shows nothing"
+
+
+def without_timestamps(output: str) -> str:
+    """``output`` with the log lines' times (``2026-12-01 17:10:14,123``) blanked."""
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", "<time>", output)
 
 
 @pytest.mark.backends("postgresql", "mariadb")
@@ -61,6 +96,7 @@ def test_a_database_that_does_not_exist_is_named_with_the_fix(
     assert "create the database todo_no_such_database first" in message
 
 
+@pytest.mark.slow  # a real server
 @pytest.mark.backends("postgresql")
 def test_a_postgres_scheme_url_is_accepted(
     app_kind: str, database_url: str, tmp_path: Path
@@ -152,7 +188,7 @@ def test_a_port_in_use_is_named_with_the_fix(app_kind: str, tmp_path: Path) -> N
 
 def test_debug_level_adds_the_traceback(app_kind: str, tmp_path: Path) -> None:
     missing = tmp_path / "missing"
-    result = run_to_exit(
+    result = run_in_process(
         app_kind,
         ["--database-url", f"sqlite:///{missing}/todos.db", "--log-level", "debug"],
         cwd=tmp_path,
@@ -163,22 +199,27 @@ def test_debug_level_adds_the_traceback(app_kind: str, tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("error: cannot create")
 
 
+@pytest.mark.slow  # a real process: no worker process may be started, or print
 def test_with_workers_a_refusal_is_still_one_line_from_the_parent(
     app_kind: str, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no" / "such"
     args = ["--workers", "2", "--database-url", f"sqlite:///{missing}/todos.db"]
 
-    message = refusal(app_kind, args, tmp_path)
+    result = run_to_exit(app_kind, args, cwd=tmp_path, timeout=30)
 
-    assert f"the directory {missing} does not exist" in message
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot create the SQLite database"), line
+    assert f"the directory {missing} does not exist" in line
 
 
 @pytest.mark.parametrize("count", ["0", "-1", "two"])
 def test_a_worker_count_below_one_is_a_usage_error(
     app_kind: str, tmp_path: Path, count: str
 ) -> None:
-    result = run_to_exit(app_kind, ["--workers", count], cwd=tmp_path)
+    result = run_in_process(app_kind, ["--workers", count], cwd=tmp_path)
 
     assert result.returncode == 2
     assert "argument --workers" in result.stderr
