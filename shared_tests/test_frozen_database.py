@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -151,21 +152,26 @@ def test_requests_in_flight_when_the_server_freezes_are_answered_and_acknowledge
         app = create_app(url, settings=SMALL)
         with TestClient(app) as client:
 
-            def write_until(stop_at: float, writer: int) -> list[tuple[int, Any, float]]:
+            def write_until(stop: threading.Event, writer: int) -> list[tuple[int, Any, float]]:
                 answers = []
                 n = 0
-                while time.monotonic() < stop_at:
+                while not stop.is_set():
                     n += 1
                     answer = _request(client, "POST", "/todos", {"title": f"w{writer}-{n}"})
                     answers.append(answer)
                 return answers
 
+            # The writers stop when told, once the server has been frozen for a while, not at
+            # a fixed time: on a loaded machine the freeze once came after they had stopped,
+            # and no write met it.
             writers = 4
+            stop = threading.Event()
             with ThreadPoolExecutor(writers) as pool:
-                stop_at = time.monotonic() + 1.5
-                futures = [pool.submit(write_until, stop_at, w) for w in range(writers)]
+                futures = [pool.submit(write_until, stop, w) for w in range(writers)]
                 time.sleep(0.5)  # writes are flowing
                 with private_server.frozen():
+                    time.sleep(0.5)  # every writer is now waiting on the frozen server
+                    stop.set()
                     deadline = time.monotonic() + BOUND_S + MARGIN_S + 1.0
                     while time.monotonic() < deadline and not all(f.done() for f in futures):
                         time.sleep(0.05)
