@@ -11,7 +11,8 @@ deselected: there is nothing for them to run on.
 A test marked ``@pytest.mark.backends("postgresql", "mariadb")`` runs only on those of them
 that are selected, and is deselected (never skipped) when none is. A test marked
 ``unmeasured`` runs without coverage, and so do the processes it starts (pytest-cov's own
-``no_cover`` is not enough under xdist: see ``pytest_runtest_call``).
+``no_cover`` is not enough under xdist: see ``pytest_runtest_call``); one marked
+``unmeasured(except_long_run=True)`` is measured on the pairs that take the long run only.
 
 (A plugin rather than ``conftest.py`` hooks, so that ``--backend`` is known however pytest is
 invoked.)
@@ -25,7 +26,7 @@ from collections.abc import Iterator
 import coverage
 import pytest
 
-from shared_tests.backends import selected_backends, unreachable_reason
+from shared_tests.backends import selected_backends, takes_the_long_run, unreachable_reason
 from todo_contract.variants import variants
 
 pytest_plugins = ("shared_tests.private_servers",)
@@ -53,7 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "backends(*names): run only on these backends (among those selected)"
     )
     config.addinivalue_line(
-        "markers", "unmeasured: run without coverage, as do the processes the test starts"
+        "markers",
+        "unmeasured(except_long_run=False): run without coverage, as do the processes the "
+        "test starts (with except_long_run, only off the pairs that take the long run)",
     )
 
 
@@ -90,7 +93,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     (its ``no_cover`` marker) hands tracing back to the other, so every started one is stopped
     here, and the variable is kept from the servers the test starts.
     """
-    if item.get_closest_marker("unmeasured") is None:
+    if measured(item):
         return (yield)
     stopped: list[coverage.Coverage] = []
     while (measuring := coverage.Coverage.current()) is not None:
@@ -104,6 +107,24 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             os.environ[COVERAGE_CONFIG_VARIABLE] = inherited
         for measuring in reversed(stopped):
             measuring.start()
+
+
+def measured(item: pytest.Item) -> bool:
+    """Whether ``item`` runs under coverage: unless marked ``unmeasured``, and with
+    ``unmeasured(except_long_run=True)`` on the pairs of variant and backend that take the
+    long run (``takes_the_long_run``: every variant and every backend once at least), where
+    the same paths are traced as on the others."""
+    marker = item.get_closest_marker("unmeasured")
+    if marker is None:
+        return True
+    if not marker.kwargs.get("except_long_run", False):
+        return False
+    params = _params(item)
+    if "app_kind" not in params or "backend" not in params:
+        raise pytest.UsageError(
+            f"{item.nodeid}: unmeasured(except_long_run=True) needs app_kind and backend"
+        )
+    return takes_the_long_run(str(params["app_kind"]), str(params["backend"]))
 
 
 def server_backends(config: pytest.Config) -> list[str]:

@@ -192,6 +192,7 @@ def closed_within(sock: socket.socket, seconds: float) -> float | None:
 
 
 @pytest.mark.slow
+@pytest.mark.unmeasured(except_long_run=True)  # the head deadline's lines, once per variant
 def test_the_real_server_closes_connections_that_send_no_complete_request_head(
     app_kind: str, database_url: str, tmp_path: Path
 ) -> None:

@@ -37,6 +37,9 @@ def worker_processes(pid: int) -> list[psutil.Process]:
 
 
 @pytest.mark.slow
+# three processes and a load per pair; their paths (--workers, worker_app) are the same on every
+# pair, so they are traced on the pairs that take the long run only
+@pytest.mark.unmeasured(except_long_run=True)
 def test_two_workers_on_one_database_lose_no_acknowledged_write(
     app_kind: str, backend: str, database_url: str, tmp_path: Path
 ) -> None:
