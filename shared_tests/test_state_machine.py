@@ -57,7 +57,8 @@ from todo_contract.variants import variants
 # measure (the coverage report is the same without them)
 pytestmark = [pytest.mark.slow, pytest.mark.unmeasured]
 
-SCENARIOS = 20
+SCENARIOS = 12
+"""Scenarios per backend, each sent to every variant (were 20: 57 s of the suite's time)."""
 STEPS_PER_SCENARIO = 25
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
