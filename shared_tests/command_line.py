@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import runpy
 import subprocess
 import sys
@@ -29,19 +28,21 @@ from unittest import mock
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from shared_tests.live_server import with_free_port
 from todo_contract.variants import variant
 
 
 def run_in_process(
     app_kind: str, args: Sequence[str], *, cwd: Path
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m <app> <args>`` run here to its exit: status, stdout and stderr."""
-    command = variant(app_kind).command(*args)
+    """``python -m <app> <args>`` run here to its exit, on a free port unless ``args`` name one
+    (as ``run_to_exit`` does): status, stdout and stderr."""
+    command = variant(app_kind).command(*with_free_port(args))
     module, argv = command[2], command[3:]
     stdout, stderr = io.StringIO(), io.StringIO()
-    status: int | str | None = 0
+    status = 0
     with (
-        _working_directory(cwd),
+        contextlib.chdir(cwd),
         _fresh_root_logger(),
         mock.patch.object(sys, "argv", [module, *argv]),
         mock.patch.object(uvicorn.Server, "run", _refuse_to_serve),
@@ -52,10 +53,8 @@ def run_in_process(
         try:
             runpy.run_module(module, run_name="__main__", alter_sys=True)
         except SystemExit as exit_:
-            status = exit_.code
-    return subprocess.CompletedProcess(
-        command, _exit_status(status), stdout.getvalue(), stderr.getvalue()
-    )
+            status = _exit_status(exit_.code)  # inside the capture: it may print, as Python does
+    return subprocess.CompletedProcess(command, status, stdout.getvalue(), stderr.getvalue())
 
 
 def _exit_status(code: int | str | None) -> int:
@@ -70,16 +69,6 @@ def _exit_status(code: int | str | None) -> int:
 
 def _refuse_to_serve(*_: Any, **__: Any) -> None:
     raise AssertionError("the command line started serving: run it with live_server instead")
-
-
-@contextlib.contextmanager
-def _working_directory(path: Path) -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 @contextlib.contextmanager

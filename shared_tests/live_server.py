@@ -37,6 +37,12 @@ def free_port() -> int:
         return port
 
 
+def with_free_port(args: Sequence[str]) -> list[str]:
+    """``args`` with a free ``--port`` unless they name one, so that another server on the
+    default port (another test's, or a developer's) can never be why a start was refused."""
+    return list(args) if "--port" in args else ["--port", str(free_port()), *args]
+
+
 @dataclass
 class LiveServer:
     """A running server: its base URL, process and combined output file."""
@@ -110,15 +116,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def run_to_exit(
     app_kind: str, args: Sequence[str], *, cwd: Path, timeout: float = 60.0
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m <app> <args>`` to completion (for --help and refusals).
-
-    A free port is chosen unless ``args`` name one, so that another server on the default
-    port (another test's, or a developer's) can never be why a server refused to start.
-    """
-    if "--port" not in args:
-        args = ["--port", str(free_port()), *args]
+    """Run ``python -m <app> <args>`` to completion (for --help and refusals), on a free port
+    unless ``args`` name one (``with_free_port``)."""
     return subprocess.run(
-        variant(app_kind).command(*args),
+        variant(app_kind).command(*with_free_port(args)),
         cwd=cwd,
         capture_output=True,
         text=True,

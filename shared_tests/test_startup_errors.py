@@ -26,8 +26,6 @@ from todo_contract.migrate import head_revision
 def refusal(app_kind: str, args: list[str], cwd: Path) -> str:
     """Run the command line with ``args``; assert it refused to start briefly; return its
     message."""
-    if "--port" not in args:
-        args = ["--port", str(free_port()), *args]
     result = run_in_process(app_kind, args, cwd=cwd)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
