@@ -12,9 +12,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
+from shared_tests.zygote import ZYGOTE
 from todo_contract.variants import variant
 
 STARTUP_TIMEOUT_S = 30.0
@@ -43,12 +45,25 @@ def with_free_port(args: Sequence[str]) -> list[str]:
     return list(args) if "--port" in args else ["--port", str(free_port()), *args]
 
 
+class ServerProcess(Protocol):
+    """What the tests do with a server's process: a ``subprocess.Popen`` or a
+    ``shared_tests.zygote.ForkedServer``."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
+    def kill(self) -> None: ...
+
+
 @dataclass
 class LiveServer:
     """A running server: its base URL, process and combined output file."""
 
     base_url: str
-    process: subprocess.Popen[bytes]
+    process: ServerProcess
     log_path: Path
 
     def log(self) -> str:
@@ -63,22 +78,28 @@ def live_server(
     *,
     cwd: Path,
     env: dict[str, str] | None = None,
+    forked: bool = True,
 ) -> Iterator[LiveServer]:
     """Run ``python -m <app> --port P <args>`` until it answers /health, then stop it.
 
-    Stopping sends SIGINT (what Ctrl-C does) and waits, so the server shuts down cleanly.
+    The server is forked from this worker's zygote (``shared_tests.zygote``: the same
+    process, without its half-second of imports), or with ``forked=False`` started from
+    scratch. Stopping sends SIGINT (what Ctrl-C does) and waits, so the server shuts down
+    cleanly.
     """
     port = free_port()
     log_path = cwd / f"server-{app_kind}-{port}.log"
     command = variant(app_kind).command("--port", str(port), *args)
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
+    environment = {**os.environ, **(env or {})}
+    process: ServerProcess
+    if forked:
+        log_path.write_bytes(b"")
+        process = ZYGOTE.fork(command, cwd=cwd, env=environment, log_path=log_path)
+    else:
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                command, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT, env=environment
+            )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
         wait_until_serving(server)
@@ -102,7 +123,7 @@ def wait_until_serving(server: LiveServer) -> None:
     raise AssertionError(f"server did not answer within {STARTUP_TIMEOUT_S}s:\n{server.log()}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: ServerProcess) -> None:
     """Interrupt the server and wait for it; kill it if it does not stop."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
