@@ -15,7 +15,13 @@ import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock (types-psutil)
 import pytest
 
-from shared_tests.live_server import TLS_CONTEXT, live_server
+from shared_tests.live_server import (
+    TLS_CONTEXT,
+    LiveServer,
+    free_port,
+    live_server,
+    wait_until_serving,
+)
 from shared_tests.zygote import COVERAGE_VARIABLES, PRELOADED, PROJECT_ROOT, Zygote
 from todo_contract.variants import variant
 
@@ -70,23 +76,26 @@ def test_a_forked_server_is_the_test_process_s_child_and_its_signals_are_its_exi
     try:
         statuses = []
         for sig in (signal.SIGINT, signal.SIGKILL):
+            port = free_port()
             log = tmp_path / f"{sig.name}.log"
+            database_url = f"sqlite:///{tmp_path}/{sig.name}.db"
             server = zygote.fork(
-                variant("core").command("--database-url", f"sqlite:///{tmp_path}/{sig.name}.db"),
+                variant("core").command("--port", str(port), "--database-url", database_url),
                 cwd=tmp_path,
                 env=dict(os.environ),
                 log_path=log,
             )
             assert psutil.Process(server.pid).ppid() == os.getpid()
+            wait_until_serving(LiveServer(f"http://127.0.0.1:{port}", server, log))
             with pytest.raises(subprocess.TimeoutExpired):
-                server.wait(timeout=0.2)
+                server.wait(timeout=0.1)
             server.send_signal(sig)
             statuses.append(server.wait(timeout=15))
             assert server.poll() == statuses[-1]
     finally:
         zygote.close()
 
-    # a clean shutdown on Ctrl-C; the signal's number, negated, as Popen reports it
+    # a clean shutdown on Ctrl-C once serving; the signal's number, negated, as Popen reports
     assert statuses == [0, -signal.SIGKILL]
 
 
