@@ -151,6 +151,22 @@ def test_the_zygote_starts_again_after_it_died(tmp_path: Path) -> None:
     assert "usage:" in (tmp_path / "2").read_text()
 
 
+def test_a_ctrl_c_leaves_the_zygote_running(tmp_path: Path) -> None:
+    zygote = Zygote()
+    command = variant("core").command("--help")
+    try:
+        first = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=tmp_path / "1")
+        assert first.wait(timeout=30) == 0
+        pid = zygote.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGINT)
+        second = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=tmp_path / "2")
+        assert second.wait(timeout=30) == 0
+        assert zygote.pid == pid
+    finally:
+        zygote.close()
+
+
 def test_a_command_other_than_python_dash_m_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a python -m command"):
         Zygote().fork(["python3", "-m", "orm_app"], cwd=tmp_path, env={}, log_path=tmp_path / "x")

@@ -76,7 +76,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    """Import ``PRELOADED``, then fork a server for each request line on stdin until EOF."""
+    """Import ``PRELOADED``, then fork a server for each request line on stdin until EOF.
+
+    A Ctrl-C in the terminal reaches the whole process group: the zygote ignores it and ends
+    with its test process (its stdin's EOF); the servers take it as a real one would."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in PRELOADED:
         importlib.import_module(name)
     request = serve_requests()
@@ -110,6 +114,7 @@ def serve_requests() -> dict[str, Any] | None:
 
 def become_server(request: dict[str, Any]) -> None:
     """Turn this fork into ``python -m <module> <args>`` as the request describes it."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     stdin = os.open(os.devnull, os.O_RDONLY)
     log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     os.dup2(stdin, 0)
