@@ -1,16 +1,22 @@
 """A server forked from the zygote is the process ``python -m <app>`` would have started
-(``shared_tests.zygote``): the same output and exit status, the test's own child, measured by
-coverage when its environment asks."""
+(``shared_tests.zygote``): the same output and exit status, the test's own child, with none
+of the project's modules imported before it starts, measured by coverage when its
+environment asks."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import tomllib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import coverage
 import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock (types-psutil)
 import pytest
@@ -22,10 +28,53 @@ from shared_tests.live_server import (
     live_server,
     wait_until_serving,
 )
-from shared_tests.zygote import COVERAGE_VARIABLES, PRELOADED, PROJECT_ROOT, Zygote
+from shared_tests.zygote import COVERAGE_VARIABLES, PROJECT_ROOT, ForkedServer, Zygote
 from todo_contract.variants import variant
 
 pytestmark = pytest.mark.slow
+
+PROBE = """\
+import importlib.util, json, sys
+print(json.dumps({
+    "modules": sorted(sys.modules),
+    "traced": sys.gettrace() is not None,
+    "shared_tests_importable": importlib.util.find_spec("shared_tests") is not None,
+}))
+"""
+"""``python -m probe``: what a new server process has imported and can import as it starts."""
+
+
+@pytest.fixture
+def zygote() -> Iterator[Zygote]:
+    """A zygote of the test's own, ended after it."""
+    own = Zygote()
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def fork_to_exit(
+    zygote: Zygote, command: Sequence[str], cwd: Path, name: str, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Fork ``command``, wait for its exit; its status and output."""
+    log = cwd / f"{name}.log"
+    forked = zygote.fork(
+        command, cwd=cwd, env=dict(os.environ) if env is None else env, log_path=log
+    )
+    try:
+        status = forked.wait(timeout=30)
+    finally:
+        forked.kill()
+    return status, log.read_text()
+
+
+def probe(zygote: Zygote, cwd: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    (cwd / "probe.py").write_text(PROBE)
+    status, output = fork_to_exit(zygote, [sys.executable, "-m", "probe"], cwd, "probe", env)
+    assert status == 0, output
+    found: dict[str, Any] = json.loads(output)
+    return found
 
 
 def blanked(log: str) -> str:
@@ -69,115 +118,152 @@ def test_a_forked_server_logs_and_exits_as_the_real_process_does(
     assert forked.replace(str(forked_dir), "<dir>") == real.replace(str(real_dir), "<dir>")
 
 
+def serving(zygote: Zygote, tmp_path: Path, name: str) -> ForkedServer:
+    """A forked Core server on SQLite, once it answers; asserted to be this process's child."""
+    port = free_port()
+    log = tmp_path / f"{name}.log"
+    database_url = f"sqlite:///{tmp_path}/{name}.db"
+    server = zygote.fork(
+        variant("core").command("--port", str(port), "--database-url", database_url),
+        cwd=tmp_path,
+        env=dict(os.environ),
+        log_path=log,
+    )
+    parent = psutil.Process(server.pid).ppid()
+    if parent != os.getpid():
+        os.kill(server.pid, signal.SIGKILL)  # not ours to wait for: leave no server
+    assert parent == os.getpid()
+    try:
+        wait_until_serving(LiveServer(f"http://127.0.0.1:{port}", server, log))
+    except BaseException:
+        server.kill()
+        server.wait()
+        raise
+    return server
+
+
+@pytest.mark.parametrize(
+    ("sig", "status"),
+    [(signal.SIGINT, 0), (signal.SIGKILL, -signal.SIGKILL)],
+    ids=["ctrl-c-shuts-down-cleanly", "sigkill-is-minus-9"],
+)
 def test_a_forked_server_is_the_test_process_s_child_and_its_signals_are_its_exit_status(
-    tmp_path: Path,
+    zygote: Zygote, tmp_path: Path, sig: signal.Signals, status: int
 ) -> None:
-    zygote = Zygote()
+    server = serving(zygote, tmp_path, sig.name)
     try:
-        statuses = []
-        for sig in (signal.SIGINT, signal.SIGKILL):
-            port = free_port()
-            log = tmp_path / f"{sig.name}.log"
-            database_url = f"sqlite:///{tmp_path}/{sig.name}.db"
-            server = zygote.fork(
-                variant("core").command("--port", str(port), "--database-url", database_url),
-                cwd=tmp_path,
-                env=dict(os.environ),
-                log_path=log,
-            )
-            parent = psutil.Process(server.pid).ppid()
-            if parent != os.getpid():
-                os.kill(server.pid, signal.SIGKILL)  # not ours to wait for: leave no server
-            assert parent == os.getpid()
-            wait_until_serving(LiveServer(f"http://127.0.0.1:{port}", server, log))
-            with pytest.raises(subprocess.TimeoutExpired):
-                server.wait(timeout=0.1)
-            server.send_signal(sig)
-            statuses.append(server.wait(timeout=15))
-            assert server.poll() == statuses[-1]
+        with pytest.raises(subprocess.TimeoutExpired):
+            server.wait(timeout=0.1)
+        server.send_signal(sig)
+        assert server.wait(timeout=15) == status
+        assert server.poll() == status
     finally:
-        zygote.close()
-
-    # a clean shutdown on Ctrl-C once serving; the signal's number, negated, as Popen reports
-    assert statuses == [0, -signal.SIGKILL]
+        server.kill()
 
 
-def test_a_refusal_from_a_fork_has_the_real_process_s_status_and_words(tmp_path: Path) -> None:
+def test_a_ctrl_c_sent_while_a_fork_starts_ends_it_as_it_ends_a_starting_process(
+    zygote: Zygote, tmp_path: Path
+) -> None:
+    command = variant("core").command("--database-url", f"sqlite:///{tmp_path}/t.db")
+    forked = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=tmp_path / "f")
+    forked.send_signal(signal.SIGINT)
+    real = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    real.send_signal(signal.SIGINT)
+    try:
+        assert forked.wait(timeout=15) == real.wait(timeout=15) == -signal.SIGINT
+    finally:
+        forked.kill()
+        real.kill()
+
+
+def test_a_refusal_from_a_fork_has_the_real_process_s_status_and_words(
+    zygote: Zygote, tmp_path: Path
+) -> None:
     command = variant("orm").command("--database-url", "oracle://scott@db/x")
-    zygote = Zygote()
-    try:
-        log = tmp_path / "refusal.log"
-        forked = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=log)
-        forked_status = forked.wait(timeout=30)
-    finally:
-        zygote.close()
+
+    status, output = fork_to_exit(zygote, command, tmp_path, "refusal")
     real = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
 
-    assert forked_status == real.returncode == 1
-    assert log.read_text() == real.stdout + real.stderr
+    assert status == real.returncode == 1
+    assert output == real.stdout + real.stderr
 
 
-def test_a_fork_whose_environment_asks_for_coverage_writes_coverage_data(tmp_path: Path) -> None:
-    config = tmp_path / "coveragerc"
-    config.write_text(
-        f"[run]\nsource = todo_contract\nparallel = true\ndata_file = {tmp_path}/.measured\n"
-    )
-    plain = {k: v for k, v in os.environ.items() if k not in COVERAGE_VARIABLES}
-    command = variant("core").command("--help")
-    zygote = Zygote()
-    try:
-        for name, env in [
-            ("plain", plain),
-            ("measured", {**plain, "COVERAGE_PROCESS_START": str(config)}),
-        ]:
-            forked = zygote.fork(command, cwd=tmp_path, env=env, log_path=tmp_path / name)
-            assert forked.wait(timeout=30) == 0, (tmp_path / name).read_text()
-    finally:
-        zygote.close()
-
-    data_files = list(tmp_path.glob(".measured.*"))
-    assert len(data_files) == 1, data_files  # the measured run's, none from the plain one
-
-
-def test_the_zygote_starts_again_after_it_died(tmp_path: Path) -> None:
-    zygote = Zygote()
-    command = variant("core").command("--help")
-    try:
-        first = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=tmp_path / "1")
-        assert first.wait(timeout=30) == 0
-        assert zygote.pid is not None
-        os.kill(zygote.pid, signal.SIGKILL)
-        second = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=tmp_path / "2")
-        assert second.wait(timeout=30) == 0
-    finally:
-        zygote.close()
-    assert "usage:" in (tmp_path / "2").read_text()
-
-
-def test_a_ctrl_c_leaves_the_zygote_running(tmp_path: Path) -> None:
-    zygote = Zygote()
-    command = variant("core").command("--help")
-    try:
-        first = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=tmp_path / "1")
-        assert first.wait(timeout=30) == 0
-        pid = zygote.pid
-        assert pid is not None
-        os.kill(pid, signal.SIGINT)
-        second = zygote.fork(command, cwd=tmp_path, env=dict(os.environ), log_path=tmp_path / "2")
-        assert second.wait(timeout=30) == 0
-        assert zygote.pid == pid
-    finally:
-        zygote.close()
-
-
-def test_a_command_other_than_python_dash_m_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="not a python -m command"):
-        Zygote().fork(["python3", "-m", "orm_app"], cwd=tmp_path, env={}, log_path=tmp_path / "x")
-
-
-def test_the_zygote_preloads_none_of_the_measured_packages() -> None:
-    """A measured server imports the project's modules itself, under coverage."""
+def test_a_fork_starts_with_none_of_the_project_s_modules_as_a_new_process_does(
+    zygote: Zygote, tmp_path: Path
+) -> None:
     settings = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
     measured = settings["tool"]["coverage"]["run"]["source"]
-    assert measured
-    assert not [name for name in PRELOADED if name.split(".")[0] in measured]
+
+    forked = probe(zygote, tmp_path)
+    real = subprocess.run(
+        [sys.executable, "-m", "probe"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+
+    project = {*measured, "shared_tests", "benchmarks"}
+    assert "fastapi" in forked["modules"]  # preloaded
+    assert not [name for name in forked["modules"] if name.split(".")[0] in project]
+    assert forked["shared_tests_importable"] is json.loads(real.stdout)["shared_tests_importable"]
+
+
+def test_a_fork_is_measured_exactly_when_its_environment_asks_for_coverage(
+    zygote: Zygote, tmp_path: Path
+) -> None:
+    config = tmp_path / "coveragerc"
+    data_file = tmp_path / ".measured"
+    config.write_text(f"[run]\nsource = todo_contract\nparallel = true\ndata_file = {data_file}\n")
+    plain = {k: v for k, v in os.environ.items() if k not in COVERAGE_VARIABLES}
+    measured = {**plain, "COVERAGE_PROCESS_START": str(config)}
+
+    status, output = fork_to_exit(
+        zygote, variant("core").command("--help"), tmp_path, "m", measured
+    )
+    assert status == 0, output
+    assert probe(zygote, tmp_path, plain)["traced"] is False
+
+    (written,) = tmp_path.glob(".measured.*")
+    data = coverage.CoverageData(basename=str(written))
+    data.read()
+    assert any(path.endswith("todo_contract/cli.py") for path in data.measured_files())
+
+
+def test_the_zygote_starts_again_after_it_died(zygote: Zygote, tmp_path: Path) -> None:
+    command = variant("core").command("--help")
+    assert fork_to_exit(zygote, command, tmp_path, "first")[0] == 0
+    dead = zygote.pid
+    assert dead is not None
+    os.kill(dead, signal.SIGKILL)
+    os.waitid(os.P_PID, dead, os.WEXITED | os.WNOWAIT)  # dead, not yet reaped
+
+    status, output = fork_to_exit(zygote, command, tmp_path, "second")
+
+    assert status == 0
+    assert "usage:" in output
+    assert zygote.pid not in (None, dead)
+
+
+def test_a_ctrl_c_leaves_the_zygote_running(zygote: Zygote, tmp_path: Path) -> None:
+    command = variant("core").command("--help")
+    assert fork_to_exit(zygote, command, tmp_path, "first")[0] == 0
+    pid = zygote.pid
+    assert pid is not None
+
+    os.kill(pid, signal.SIGINT)
+
+    assert fork_to_exit(zygote, command, tmp_path, "second")[0] == 0
+    assert zygote.pid == pid
+
+
+def test_a_variable_python_reads_only_as_it_starts_cannot_be_changed_for_a_fork(
+    zygote: Zygote, tmp_path: Path
+) -> None:
+    seed = str(int(os.environ.get("PYTHONHASHSEED", "0") or "0") + 1)
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    with pytest.raises(ValueError, match="PYTHONHASHSEED differ from the zygote's"):
+        zygote.fork(
+            variant("core").command("--help"), cwd=tmp_path, env=env, log_path=tmp_path / "x"
+        )
+
+
+def test_a_command_other_than_python_dash_m_is_refused(zygote: Zygote, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a python -m command"):
+        zygote.fork(["python3", "-m", "orm_app"], cwd=tmp_path, env={}, log_path=tmp_path / "x")
