@@ -13,7 +13,8 @@ normal shutdown, so its exit status, atexit handlers and last log lines are a re
 The server is a child of the test's process, not of the zygote: the zygote forks twice and the
 middle process exits at once, and while it asks the test process marks itself a "child
 subreaper" (``prctl``), so the kernel hands the orphaned server to it. The test then waits on
-it, signals it and reads its exit status as it would a ``Popen``'s (``ForkedServer``).
+it, signals it and reads its exit status as it would a ``Popen``'s (``ForkedServer``). (In
+``ps`` a forked server still shows the zygote's command line, ``python -m shared_tests.zygote``.)
 """
 
 from __future__ import annotations
