@@ -37,6 +37,11 @@ def parse_timestamp(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def without_timestamps(output: str) -> str:
+    """``output`` with the log lines' times (``2026-12-01 17:10:14,123``) blanked."""
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", "<time>", output)
+
+
 def error_locations_and_types(text: str) -> list[tuple[list[str | int], str]]:
     """The ``(loc, type)`` of every error in a FastAPI 422 body, after checking its shape."""
     body = strict_json(text)

@@ -10,7 +10,6 @@ their own (worker processes, a server that does start) start one.
 
 from __future__ import annotations
 
-import re
 import socket
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from sqlalchemy import make_url
 
 from shared_tests.command_line import run_in_process
+from shared_tests.helpers import without_timestamps
 from shared_tests.live_server import free_port, live_server, run_to_exit
 from todo_contract.migrate import head_revision
 
@@ -63,11 +63,6 @@ def test_the_command_line_in_process_exits_as_the_real_process_does(
     assert (here.returncode, here.stdout) == (real.returncode, real.stdout)
     assert without_timestamps(here.stderr) == without_timestamps(real.stderr)
     assert here.stderr.strip(), "nothing was printed: the comparison shows nothing"
-
-
-def without_timestamps(output: str) -> str:
-    """``output`` with the log lines' times (``2026-12-01 17:10:14,123``) blanked."""
-    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", "<time>", output)
 
 
 @pytest.mark.backends("postgresql", "mariadb")
